@@ -1,0 +1,206 @@
+"""Every write about users, roles, teams and agents, and the events those writes publish."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from watchkeeper.accounts.models import (
+    AgentProfile,
+    CustomerProfile,
+    Language,
+    Presence,
+    Skill,
+    Team,
+    User,
+)
+from watchkeeper.accounts.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
+from watchkeeper.realtime.broker import publish
+from watchkeeper.realtime.events import PresenceChanged
+
+# An agent whose console has sent no sign of life for this long is shown offline.
+PRESENCE_TIMEOUT = timedelta(minutes=5)
+DEMO_PASSWORD = "watchkeeper-demo"
+
+
+def sync_role_groups() -> None:
+    """Create the five role groups and give each exactly the permissions ROLE_PERMISSIONS lists."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        if perms == ["*"]:
+            wanted = list(Permission.objects.all())
+        else:
+            wanted = []
+            for dotted in perms:
+                app_label, codename = dotted.split(".")
+                wanted.extend(
+                    Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+                )
+        group.permissions.set(wanted)
+
+
+def sync_languages() -> None:
+    for code, name in settings.LANGUAGES:
+        Language.objects.get_or_create(code=code, defaults={"name": name})
+
+
+def sync_role_groups_after_migrate(**kwargs: Any) -> None:
+    sync_languages()
+    sync_role_groups()
+
+
+def assign_role(user: User, role: Role) -> None:
+    """Give `user` exactly one role; staff roles get an agent profile, admins the Django admin."""
+    role_groups = Group.objects.filter(name__in=[r.value for r in Role])
+    user.groups.remove(*role_groups)
+    user.groups.add(Group.objects.get(name=role.value))
+    user.is_staff = role == Role.ADMIN
+    user.save(update_fields=["is_staff"])
+    if role in STAFF_ROLES:
+        AgentProfile.objects.get_or_create(user=user)
+    else:
+        CustomerProfile.objects.get_or_create(user=user)
+    user.__dict__.pop("_watchkeeper_roles", None)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+def register_customer(user: User, language: str) -> None:
+    """A new sign-up: the customer role, a customer profile, and the language they signed up in."""
+    if language in dict(settings.LANGUAGES):
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    assign_role(user, Role.CUSTOMER)
+
+
+def create_user_with_role(email: str, password: str | None, role: Role, **fields: Any) -> User:
+    with transaction.atomic():
+        user = User.objects.create_user(email, password, **fields)
+        assign_role(user, role)
+    return user
+
+
+def mark_email_verified(user: User) -> None:
+    """For accounts created by an operator: their address needs no confirmation link."""
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+
+
+def set_preferred_language(user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unsupported language {language!r}")
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
+def update_preferences(user: User, *, display_name: str, preferred_language: str, time_zone: str) -> None:
+    set_preferred_language(user, preferred_language)
+    user.display_name = display_name
+    user.time_zone = time_zone
+    user.save(update_fields=["display_name", "time_zone"])
+
+
+def set_presence(user: User, presence: str, now: datetime | None = None) -> AgentProfile:
+    """Set an agent's presence and tell their team queues and their own consoles."""
+    if presence not in Presence.values:
+        raise ValueError(f"unknown presence {presence!r}")
+    now = now or timezone.now()
+    profile, _ = AgentProfile.objects.get_or_create(user=user)
+    changed = profile.presence != presence
+    profile.presence = presence
+    profile.last_seen_at = now
+    if changed:
+        profile.presence_changed_at = now
+    profile.save(update_fields=["presence", "presence_changed_at", "last_seen_at"])
+    if changed:
+        event = PresenceChanged(agent_id=user.pk, presence=presence)  # type: ignore[arg-type]
+        publish(f"agent.{user.pk}", event)
+        for slug in profile.teams.values_list("slug", flat=True):
+            publish(f"queue.{slug}", event)
+    return profile
+
+
+def record_agent_seen(user: Any) -> None:
+    """Called when an agent's console socket shows it is alive; keeps them from being timed out."""
+    AgentProfile.objects.filter(user_id=user.pk).update(last_seen_at=timezone.now())
+
+
+def expire_stale_presence(now: datetime | None = None) -> int:
+    """Mark offline the agents shown online or away whose console has been silent too long."""
+    now = now or timezone.now()
+    stale = AgentProfile.objects.filter(
+        presence__in=[Presence.ONLINE, Presence.AWAY], last_seen_at__lt=now - PRESENCE_TIMEOUT
+    ).select_related("user")
+    count = 0
+    for profile in stale:
+        set_presence(profile.user, Presence.OFFLINE, now=now)
+        count += 1
+    return count
+
+
+DEMO_USERS: list[dict[str, Any]] = [
+    {"email": "customer@demo.watchkeeper.test", "role": Role.CUSTOMER, "display_name": "Dana Customer"},
+    {"email": "vip@demo.watchkeeper.test", "role": Role.CUSTOMER, "display_name": "Victor VIP", "vip": 3, "label": "VIP customer"},
+    {"email": "agent@demo.watchkeeper.test", "role": Role.AGENT, "display_name": "Alex Agent"},
+    {"email": "expert@demo.watchkeeper.test", "role": Role.EXPERT_AGENT, "display_name": "Erin Expert"},
+    {"email": "lead@demo.watchkeeper.test", "role": Role.TEAM_LEAD, "display_name": "Lee Lead"},
+    {"email": "admin@demo.watchkeeper.test", "role": Role.ADMIN, "display_name": "Ada Admin"},
+]
+DEMO_SKILLS = {
+    "deposits": "Deposits & withdrawals",
+    "account-security": "Account security",
+    "kyc": "Identity verification (KYC)",
+    "trading": "Spot & derivatives trading",
+    "api": "API & bots",
+}
+DEMO_TEAMS: dict[str, dict[str, Any]] = {
+    "frontline": {"name": "Frontline", "skills": ["deposits", "kyc"], "languages": ["en", "es", "pt", "ru"]},
+    "asia": {"name": "Asia desk", "skills": ["deposits", "trading"], "languages": ["zh-hans", "zh-hant", "ja", "ko"]},
+    "security": {"name": "Security response", "skills": ["account-security", "api"], "languages": ["en"]},
+}
+
+
+@transaction.atomic
+def load_demo_accounts() -> list[str]:
+    """Demo teams, skills and one user per role. Idempotent: existing rows are left as they are."""
+    skills = {slug: Skill.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in DEMO_SKILLS.items()}
+    teams = {}
+    for slug, spec in DEMO_TEAMS.items():
+        team, created = Team.objects.get_or_create(slug=slug, defaults={"name": spec["name"]})
+        if created:
+            team.skills.set([skills[s] for s in spec["skills"]])
+            team.languages.set(Language.objects.filter(code__in=spec["languages"]))
+        teams[slug] = team
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    for spec in DEMO_USERS:
+        user = User.objects.filter(email=spec["email"]).first()
+        if user is None:
+            user = create_user_with_role(
+                spec["email"], DEMO_PASSWORD, spec["role"], display_name=spec["display_name"]
+            )
+            # Demo addresses are verified so the logins work at once.
+            mark_email_verified(user)
+            if spec["role"] == Role.CUSTOMER:
+                CustomerProfile.objects.filter(user=user).update(
+                    vip_tier=spec.get("vip", 0), exchange_account_id=f"EX-{user.pk:06d}", kyc_level=2
+                )
+            else:
+                profile = AgentProfile.objects.get(user=user)
+                profile.teams.set(list(teams.values()) if spec["role"] != Role.AGENT else [teams["frontline"]])
+                profile.languages.set(Language.objects.filter(code__in=["en", "es", "zh-hans"]))
+                profile.skills.set(list(skills.values())[:3])
+        lines.append(f"  {spec.get('label', spec['role'].label):<14} {spec['email']}")
+    vip = User.objects.get(email="vip@demo.watchkeeper.test")
+    CustomerProfile.objects.filter(user=vip, account_manager__isnull=True).update(
+        account_manager=User.objects.get(email="lead@demo.watchkeeper.test")
+    )
+    lines.append("  Staff accounts are asked to set up two-factor authentication on first use of the console.")
+    return lines

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from watchkeeper.accounts import actions
+from watchkeeper.accounts.forms import PreferencesForm, PresenceForm
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, plus remembering the choice on the account for pages and email."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        actions.set_preferred_language(request.user, language)  # type: ignore[arg-type]
+    return response
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["preferred_language"]
+        actions.update_preferences(request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        with translation.override(language):
+            messages.success(request, _("Your preferences are saved."))
+            response = redirect(reverse("preferences"))
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, samesite=settings.LANGUAGE_COOKIE_SAMESITE
+        )
+        return response
+    return render(request, "accounts/preferences.html", {"form": form})
+
+
+@require_POST
+@login_required
+@permission_required("accounts.use_console", raise_exception=True)
+def update_presence(request: HttpRequest) -> HttpResponse:
+    form = PresenceForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Choose online, away or offline."))
+    profile = actions.set_presence(request.user, form.cleaned_data["presence"])  # type: ignore[arg-type]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "accounts/partials/presence.html", {"profile": profile})
+    return redirect("console:home")

@@ -1,0 +1,62 @@
+"""Registries that domain apps fill in from their AppConfig.ready(), so the core never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A task the scheduler enqueues every `interval`; its next run time lives in the database."""
+
+    name: str
+    task: Any  # a django_tasks Task; typed loosely because the backport and Django 6 differ
+    interval: timedelta
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the customer navigation or the agent console, contributed by an app."""
+
+    label: str | Promise
+    url_name: str
+    icon: str = ""
+    order: int = 100
+    permission: str | None = None  # the user must have this permission to see the item
+
+
+@dataclass
+class Registry:
+    periodic_jobs: dict[str, PeriodicJob] = field(default_factory=dict)
+    console_nav: list[NavItem] = field(default_factory=list)
+    # name -> loader that creates that app's demo data idempotently and returns lines for the operator
+    demo_loaders: dict[str, Callable[[], list[str]]] = field(default_factory=dict)
+
+    def add_periodic_job(self, job: PeriodicJob) -> None:
+        self.periodic_jobs[job.name] = job
+
+    def add_demo_loader(self, name: str, loader: Callable[[], list[str]]) -> None:
+        self.demo_loaders[name] = loader
+
+    def add_console_nav(self, item: NavItem) -> None:
+        if all(existing.url_name != item.url_name for existing in self.console_nav):
+            self.console_nav.append(item)
+            self.console_nav.sort(key=lambda nav: nav.order)
+
+
+registry = Registry()
+
+
+def periodic(every: timedelta) -> Callable[[Any], Any]:
+    """Declare a django-tasks task as periodic: `@periodic(every=timedelta(minutes=1))` above `@task()`."""
+
+    def register(task: Any) -> Any:
+        registry.add_periodic_job(PeriodicJob(name=task.module_path, task=task, interval=every))
+        return task
+
+    return register

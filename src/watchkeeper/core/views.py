@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from watchkeeper.accounts.queries import agent_profile_for
+from watchkeeper.core.registry import registry
+
+
+@dataclass(frozen=True)
+class SupportRoute:
+    """One need on the customer home and the channel that serves it best."""
+
+    key: str
+    title: Promise
+    text: Promise
+    action: Promise
+    url_name: str  # the channel's page, once its app is installed
+    urgent: bool = False
+
+
+SUPPORT_ROUTES = [
+    SupportRoute(
+        "question",
+        _("I have a question"),
+        _("Deposits, withdrawals, fees, verification, security settings: most answers are in the help center."),
+        _("Search the help center"),
+        "helpcenter:home",
+    ),
+    SupportRoute(
+        "urgent",
+        _("Something is wrong right now"),
+        _(
+            "Account compromised, a withdrawal you did not make, a trade or transfer stuck: "
+            "talk to a person in live chat, day and night."
+        ),
+        _("Start a live chat"),
+        "chat:start",
+        urgent=True,
+    ),
+    SupportRoute(
+        "case",
+        _("A case that needs evidence"),
+        _(
+            "A missing deposit, a disputed trade, a verification problem: open a ticket with screenshots "
+            "and follow it until it is solved."
+        ),
+        _("Open a ticket"),
+        "tickets:new",
+    ),
+    SupportRoute(
+        "news",
+        _("News and community"),
+        _("Maintenance, listings and incidents are announced here first; ask other users in the forum."),
+        _("Read announcements"),
+        "announcements:list",
+    ),
+]
+
+
+def resolve_route(route: SupportRoute) -> str | None:
+    try:
+        return reverse(route.url_name)
+    except NoReverseMatch:
+        return None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    routes = [{"route": route, "url": resolve_route(route)} for route in SUPPORT_ROUTES]
+    return render(request, "core/home.html", {"routes": routes})
+
+
+@login_required
+@permission_required("accounts.use_console", raise_exception=True)
+def console_home(request: HttpRequest) -> HttpResponse:
+    profile = agent_profile_for(request.user)  # type: ignore[arg-type]
+    teams = list(profile.teams.all()) if profile else []
+    return render(
+        request,
+        "core/console.html",
+        {"profile": profile, "teams": teams, "nav": visible_console_nav(request), "active_nav": "console:home"},
+    )
+
+
+def visible_console_nav(request: HttpRequest) -> list[dict[str, Any]]:
+    items = []
+    for item in registry.console_nav:
+        if item.permission and not request.user.has_perm(item.permission):
+            continue
+        items.append({"item": item, "url": reverse(item.url_name)})
+    return items
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and `make run` smoke checks: 200 when the database answers, 503 when not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database_ok = True
+    except Exception:
+        database_ok = False
+    status = 200 if database_ok else 503
+    return JsonResponse({"status": "ok" if database_ok else "unavailable", "database": database_ok}, status=status)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors that query the database: the error may be the database itself.
+    return render(request, "500.html", {"SITE_NAME": settings.SITE_NAME}, status=500, using=None)

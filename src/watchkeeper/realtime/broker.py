@@ -1,0 +1,168 @@
+"""Fan-out of events to WebSocket clients.
+
+Measured on this hardware (DESIGN.md §Real time), Channels' channel layers cost 1-5 ms of CPU per message
+and collapse under chat load, so sockets never go through one. Each process keeps a registry of its own
+sockets by group and delivers to them directly; with `REDIS_URL` set, each process also holds one Redis
+pub/sub connection, publishes every event there, and relays what other processes published to its own
+sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import transaction
+
+from watchkeeper.realtime.events import Event
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "wk:rt:"
+
+
+class Subscriber(Protocol):
+    """A local socket: push() is called on the event loop thread and must not block."""
+
+    def push(self, text: str) -> None: ...
+
+
+class MemoryBroker:
+    """Delivers to the sockets of this process only: the embedded default."""
+
+    description = "in-process broker"
+
+    def __init__(self) -> None:
+        self.groups: dict[str, set[Subscriber]] = defaultdict(set)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.delivered = 0
+
+    async def join(self, group: str, subscriber: Subscriber) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.groups[group].add(subscriber)
+
+    async def leave(self, group: str, subscriber: Subscriber) -> None:
+        members = self.groups.get(group)
+        if members is not None:
+            members.discard(subscriber)
+            if not members:
+                del self.groups[group]
+
+    def deliver_local(self, group: str, text: str) -> None:
+        for subscriber in tuple(self.groups.get(group, ())):
+            subscriber.push(text)
+            self.delivered += 1
+
+    def call_in_loop(self, group: str, text: str) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return  # no socket has ever joined in this process: nobody to deliver to
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self.deliver_local(group, text)
+        else:
+            loop.call_soon_threadsafe(self.deliver_local, group, text)
+
+    def send(self, group: str, text: str) -> None:
+        """Thread-safe: callable from request threads, tasks and the event loop alike."""
+        self.call_in_loop(group, text)
+
+
+class RedisBroker(MemoryBroker):
+    """Local delivery plus Redis pub/sub between processes, one subscription connection per process."""
+
+    description = "Redis pub/sub"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis
+
+        self.url = url
+        self.origin = uuid.uuid4().hex
+        self.publisher = redis.Redis.from_url(url, socket_timeout=5, health_check_interval=30)
+        self.pubsub: Any = None
+        self.listener: asyncio.Task[None] | None = None
+        self.lock = threading.Lock()
+
+    async def join(self, group: str, subscriber: Subscriber) -> None:
+        first = group not in self.groups
+        await super().join(group, subscriber)
+        if self.listener is None or self.listener.done():
+            self.listener = asyncio.get_running_loop().create_task(self.listen())
+        if first and self.pubsub is not None:
+            await self.pubsub.subscribe(CHANNEL_PREFIX + group)
+
+    async def leave(self, group: str, subscriber: Subscriber) -> None:
+        await super().leave(group, subscriber)
+        if group not in self.groups and self.pubsub is not None:
+            await self.pubsub.unsubscribe(CHANNEL_PREFIX + group)
+
+    async def listen(self) -> None:
+        import redis.asyncio as aioredis
+
+        while True:
+            try:
+                client = aioredis.Redis.from_url(self.url, health_check_interval=30)
+                self.pubsub = client.pubsub(ignore_subscribe_messages=True)
+                # Subscribe to every group that has local sockets, including after a reconnect.
+                await self.pubsub.subscribe(*(CHANNEL_PREFIX + group for group in self.groups) or ["wk:rt"])
+                while True:
+                    message = await self.pubsub.get_message(timeout=1.0)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    envelope = json.loads(message["data"])
+                    if envelope["o"] == self.origin:
+                        continue  # already delivered locally when it was sent
+                    channel = message["channel"].decode()
+                    self.deliver_local(channel.removeprefix(CHANNEL_PREFIX), envelope["t"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Redis subscription lost; reconnecting in 1 s")
+                self.pubsub = None
+                await asyncio.sleep(1)
+
+    def send(self, group: str, text: str) -> None:
+        self.call_in_loop(group, text)
+        envelope = json.dumps({"o": self.origin, "t": text})
+        try:
+            self.publisher.publish(CHANNEL_PREFIX + group, envelope)
+        except Exception:
+            # Clients resync missed events by id on reconnect; a publish failure must not fail the action.
+            logger.exception("Could not publish to Redis group %s", group)
+
+
+_broker: MemoryBroker | None = None
+_broker_lock = threading.Lock()
+
+
+def get_broker() -> MemoryBroker:
+    global _broker
+    if _broker is None:
+        with _broker_lock:
+            if _broker is None:
+                _broker = RedisBroker(settings.REDIS_URL) if settings.REDIS_URL else MemoryBroker()
+    return _broker
+
+
+def encode(group: str, event: Event) -> str:
+    return json.dumps({"type": "event", "group": group, "event": event.model_dump(mode="json")})
+
+
+def publish(group: str, event: Event) -> None:
+    """Send `event` to every socket in `group` once the current transaction commits.
+
+    Called from actions after their writes, so a client never sees an event whose data is not yet
+    readable (and never one whose transaction rolled back).
+    """
+    text = encode(group, event)
+    transaction.on_commit(lambda: get_broker().send(group, text), robust=True)

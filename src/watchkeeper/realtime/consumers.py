@@ -1,0 +1,104 @@
+"""The one WebSocket endpoint, `/ws/`. Thin: authenticate, join groups, replay, forward.
+
+Client → server: {"type": "subscribe", "group": "user.7", "last_id": 41}, {"type": "unsubscribe",
+"group": ...}, {"type": "ping"}.
+Server → client: {"type": "event", "group", "event": {...}}, {"type": "subscribed", "group"},
+{"type": "error", "code", "message"}, {"type": "pong"}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from watchkeeper.realtime.broker import encode, get_broker
+from watchkeeper.realtime.groups import ACTIVITY_HOOKS, authorize
+
+logger = logging.getLogger(__name__)
+
+MAX_GROUPS_PER_SOCKET = 50
+ACTIVITY_EVERY_SECONDS = 60.0
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class RealtimeConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.joined: set[str] = set()
+        self.last_activity = 0.0
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.loop = asyncio.get_running_loop()
+        await self.accept()
+        await self.record_activity()
+
+    async def disconnect(self, code: int) -> None:
+        broker = get_broker()
+        for group in self.joined:
+            await broker.leave(group, self)
+        self.joined.clear()
+
+    def push(self, text: str) -> None:
+        self.loop.create_task(self.send(text_data=text))
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.error("bad_request", "Send a JSON object.")
+            return
+        kind = content.get("type")
+        if kind == "subscribe":
+            await self.subscribe(content)
+        elif kind == "unsubscribe":
+            group = str(content.get("group", ""))
+            if group in self.joined:
+                self.joined.discard(group)
+                await get_broker().leave(group, self)
+            await self.send_json({"type": "unsubscribed", "group": group})
+        elif kind == "ping":
+            await self.record_activity()
+            await self.send_json({"type": "pong"})
+        else:
+            await self.error("bad_request", f"Unknown message type {kind!r}.")
+
+    async def subscribe(self, content: dict[str, Any]) -> None:
+        group = str(content.get("group", ""))
+        try:
+            last_id = int(content.get("last_id") or 0)
+        except (TypeError, ValueError):
+            await self.error("bad_request", "last_id must be an integer.", group)
+            return
+        if len(self.joined) >= MAX_GROUPS_PER_SOCKET and group not in self.joined:
+            await self.error("too_many_groups", f"At most {MAX_GROUPS_PER_SOCKET} groups per socket.", group)
+            return
+        kind = await database_sync_to_async(authorize)(self.user, group)
+        if kind is None:
+            await self.error("forbidden", "You may not follow this group.", group)
+            return
+        # Join before reading the backlog so nothing published in between is lost; the client drops
+        # duplicates by id.
+        await get_broker().join(group, self)
+        self.joined.add(group)
+        await self.send_json({"type": "subscribed", "group": group})
+        if kind.replay is not None and last_id >= 0:
+            key = group.partition(".")[2]
+            missed = await database_sync_to_async(kind.replay)(self.user, key, last_id)
+            for event in missed:
+                await self.send(text_data=encode(group, event))
+
+    async def record_activity(self) -> None:
+        now = time.monotonic()
+        if now - self.last_activity < ACTIVITY_EVERY_SECONDS:
+            return
+        self.last_activity = now
+        for hook in ACTIVITY_HOOKS:
+            await database_sync_to_async(hook)(self.user)
+
+    async def error(self, code: str, message: str, group: str = "") -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, "group": group})

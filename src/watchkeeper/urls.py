@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from watchkeeper.accounts import views as account_views
+from watchkeeper.api.api import api
+from watchkeeper.core import views as core_views
+
+admin.site.site_header = "Watchkeeper"
+admin.site.site_title = "Watchkeeper admin"
+
+urlpatterns = [
+    # The bare root serves the home page in the visitor's language (cookie, account or browser), so
+    # `GET /` answers at once; every link on it points into the language-prefixed site.
+    path("", core_views.home, name="root"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", core_views.home, name="home"),
+    path("console/", include(("watchkeeper.core.console_urls", "console"))),
+    path("account/", include("watchkeeper.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=True,
+)
+
+handler403 = "watchkeeper.core.views.permission_denied"
+handler404 = "watchkeeper.core.views.page_not_found"
+handler500 = "watchkeeper.core.views.server_error"
