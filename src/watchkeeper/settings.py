@@ -237,7 +237,8 @@ LANGUAGES = [
 ]
 # Names as the speakers write them, so a reader finds their language whatever the page language is.
 LANGUAGE_NAMES_FOR_MENUS = dict(LANGUAGES)
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Our catalogue first; then allauth's strings for the two locales allauth itself does not translate.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_allauth"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -247,6 +248,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Files ------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

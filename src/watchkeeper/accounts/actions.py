@@ -102,10 +102,12 @@ def set_preferred_language(user: User, language: str) -> None:
 
 
 def update_preferences(user: User, *, display_name: str, preferred_language: str, time_zone: str) -> None:
-    set_preferred_language(user, preferred_language)
+    if preferred_language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unsupported language {preferred_language!r}")
     user.display_name = display_name
+    user.preferred_language = preferred_language
     user.time_zone = time_zone
-    user.save(update_fields=["display_name", "time_zone"])
+    user.save(update_fields=["display_name", "preferred_language", "time_zone"])
 
 
 def set_presence(user: User, presence: str, now: datetime | None = None) -> AgentProfile:

@@ -1,0 +1,40 @@
+"""Shared pytest fixtures for the whole suite (unit tests live in each app's tests/ folder)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+TEST_OUTPUT = Path(__file__).resolve().parent / "test-output"
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks_and_clean_cache(settings: Any) -> Iterator[None]:
+    """Tasks run at enqueue time unless a test asks for the database worker; rate-limit counters in the
+    cache start empty for every test."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data; under CI its absence is a failure, elsewhere the test is skipped with a reason."""
+    if not SHARED_DATA.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"test data folder {SHARED_DATA} is missing under CI")
+        pytest.skip(f"test data folder {SHARED_DATA} not found (clone shared/ beside the repository)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def test_output() -> Path:
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    return TEST_OUTPUT
