@@ -39,12 +39,12 @@ test: install-dev
 test-services: install-dev
 	source scripts/services.sh && ensure_services && \
 	  DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/watchkeeper_test} \
-	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} DB_CONN_MAX_AGE=0 \
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
 # Browser tests in headless Chromium (Debian's chromium package).
 e2e: install-dev
-	$(BIN)/pytest -m browser -p no:xdist
+	$(BIN)/pytest -m browser
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks

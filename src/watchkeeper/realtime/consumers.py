@@ -32,6 +32,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self.joined: set[str] = set()
         self.last_activity = 0.0
         if user is None or not user.is_authenticated:
+            # Accept, then close with our own code: a refused handshake reaches browsers only as 1006,
+            # and the client must know that retrying without logging in is pointless.
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
