@@ -47,15 +47,15 @@ e2e: install-dev
 	$(BIN)/pytest -m browser
 
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts conftest.py
+	$(BIN)/ruff format --check src tests benchmarks scripts conftest.py
 	$(BIN)/mypy
 	$(BIN)/watchkeeper makemigrations --check --dry-run
 	$(BIN)/python scripts/check_translations.py
 
 format: install-dev
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks scripts conftest.py
+	$(BIN)/ruff check --fix src tests benchmarks scripts conftest.py
 
 # Extract every UI string into the 13 catalogues, compile them, and fail on untranslated or fuzzy entries.
 # django-allauth ships no Portuguese (pt) or Vietnamese catalogue: locale_allauth/{pt,vi} carry its

@@ -1,11 +1,11 @@
 """`watchkeeper` — a thin front to Django's management commands.
 
-    watchkeeper serve      HTTP + WebSocket server (and, by default, the background worker)
-    watchkeeper worker     background worker alone, for scale-out
-    watchkeeper demo       load demo data (idempotent)
-    watchkeeper migrate    create or update the database
-    watchkeeper createadmin --email you@example.com
-    watchkeeper help       every other Django command
+watchkeeper serve      HTTP + WebSocket server (and, by default, the background worker)
+watchkeeper worker     background worker alone, for scale-out
+watchkeeper demo       load demo data (idempotent)
+watchkeeper migrate    create or update the database
+watchkeeper createadmin --email you@example.com
+watchkeeper help       every other Django command
 """
 
 from __future__ import annotations

@@ -274,4 +274,3 @@ LOGGING = {
         "uvicorn.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", "WARNING")},
     },
 }
-

@@ -24,7 +24,9 @@ def live_url(transactional_db: None) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(build_application(), host="127.0.0.1", port=port, lifespan="off", log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(build_application(), host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

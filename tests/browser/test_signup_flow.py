@@ -16,7 +16,9 @@ def shot(page: Any, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
-def test_sign_up_verify_log_in_and_switch_to_chinese(live_url: str, browser_page: Any, test_output: Path) -> None:
+def test_sign_up_verify_log_in_and_switch_to_chinese(
+    live_url: str, browser_page: Any, test_output: Path
+) -> None:
     page = browser_page
     folder = test_output / "browser" / "signup_flow"
     folder.mkdir(parents=True, exist_ok=True)
@@ -30,7 +32,9 @@ def test_sign_up_verify_log_in_and_switch_to_chinese(live_url: str, browser_page
     page.locator("input[name=password1]").fill(password)
     page.locator("input[name=password2]").fill(password)
     shot(page, folder, "02-signup-form")
-    page.locator("form").filter(has=page.locator("input[name=password2]")).locator("button[type=submit]").click()
+    page.locator("form").filter(has=page.locator("input[name=password2]")).locator(
+        "button[type=submit]"
+    ).click()
     page.wait_for_url(re.compile(r".*/accounts/confirm-email/.*"))
     shot(page, folder, "03-verification-sent")
 

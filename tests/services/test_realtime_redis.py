@@ -39,7 +39,9 @@ def server_process() -> Iterator[int]:
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
         "SECRET_KEY": settings.SECRET_KEY,  # the session cookie made here must validate there
         "RUN_WORKER_IN_PROCESS": "0",
     }
@@ -57,7 +59,8 @@ def server_process() -> Iterator[int]:
             break
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError("server died:\n" + (process.stdout.read() if process.stdout else ""))
+                output = process.stdout.read() if process.stdout else ""
+                raise RuntimeError("server died:\n" + output) from None
             time.sleep(0.2)
     else:
         process.kill()

@@ -39,9 +39,7 @@ def sync_role_groups() -> None:
             wanted = []
             for dotted in perms:
                 app_label, codename = dotted.split(".")
-                wanted.extend(
-                    Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-                )
+                wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
 
 
@@ -150,7 +148,13 @@ def expire_stale_presence(now: datetime | None = None) -> int:
 
 DEMO_USERS: list[dict[str, Any]] = [
     {"email": "customer@demo.watchkeeper.test", "role": Role.CUSTOMER, "display_name": "Dana Customer"},
-    {"email": "vip@demo.watchkeeper.test", "role": Role.CUSTOMER, "display_name": "Victor VIP", "vip": 3, "label": "VIP customer"},
+    {
+        "email": "vip@demo.watchkeeper.test",
+        "role": Role.CUSTOMER,
+        "display_name": "Victor VIP",
+        "vip": 3,
+        "label": "VIP customer",
+    },
     {"email": "agent@demo.watchkeeper.test", "role": Role.AGENT, "display_name": "Alex Agent"},
     {"email": "expert@demo.watchkeeper.test", "role": Role.EXPERT_AGENT, "display_name": "Erin Expert"},
     {"email": "lead@demo.watchkeeper.test", "role": Role.TEAM_LEAD, "display_name": "Lee Lead"},
@@ -165,7 +169,11 @@ DEMO_SKILLS = {
 }
 DEMO_TEAMS: dict[str, dict[str, Any]] = {
     "frontline": {"name": "Frontline", "skills": ["deposits", "kyc"], "languages": ["en", "es", "pt", "ru"]},
-    "asia": {"name": "Asia desk", "skills": ["deposits", "trading"], "languages": ["zh-hans", "zh-hant", "ja", "ko"]},
+    "asia": {
+        "name": "Asia desk",
+        "skills": ["deposits", "trading"],
+        "languages": ["zh-hans", "zh-hant", "ja", "ko"],
+    },
     "security": {"name": "Security response", "skills": ["account-security", "api"], "languages": ["en"]},
 }
 
@@ -173,7 +181,10 @@ DEMO_TEAMS: dict[str, dict[str, Any]] = {
 @transaction.atomic
 def load_demo_accounts() -> list[str]:
     """Demo teams, skills and one user per role. Idempotent: existing rows are left as they are."""
-    skills = {slug: Skill.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in DEMO_SKILLS.items()}
+    skills = {
+        slug: Skill.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+        for slug, name in DEMO_SKILLS.items()
+    }
     teams = {}
     for slug, spec in DEMO_TEAMS.items():
         team, created = Team.objects.get_or_create(slug=slug, defaults={"name": spec["name"]})
@@ -196,7 +207,9 @@ def load_demo_accounts() -> list[str]:
                 )
             else:
                 profile = AgentProfile.objects.get(user=user)
-                profile.teams.set(list(teams.values()) if spec["role"] != Role.AGENT else [teams["frontline"]])
+                profile.teams.set(
+                    list(teams.values()) if spec["role"] != Role.AGENT else [teams["frontline"]]
+                )
                 profile.languages.set(Language.objects.filter(code__in=["en", "es", "zh-hans"]))
                 profile.skills.set(list(skills.values())[:3])
         lines.append(f"  {spec.get('label', spec['role'].label):<14} {spec['email']}")
@@ -204,5 +217,7 @@ def load_demo_accounts() -> list[str]:
     CustomerProfile.objects.filter(user=vip, account_manager__isnull=True).update(
         account_manager=User.objects.get(email="lead@demo.watchkeeper.test")
     )
-    lines.append("  Staff accounts are asked to set up two-factor authentication on first use of the console.")
+    lines.append(
+        "  Staff accounts are asked to set up two-factor authentication on first use of the console."
+    )
     return lines

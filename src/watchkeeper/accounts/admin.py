@@ -15,7 +15,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "display_name", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "first_name", "last_name", "preferred_language", "time_zone")}),
+        (
+            _("Profile"),
+            {"fields": ("display_name", "first_name", "last_name", "preferred_language", "time_zone")},
+        ),
         (_("Roles and permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

@@ -21,12 +21,13 @@ class MeOut(Schema):
 @router.get("/me", response=MeOut, auth=django_auth)
 def me(request: HttpRequest) -> MeOut:
     user = request.user
+    assert user.pk is not None  # django_auth let only authenticated users through
     role = role_of(user)
     return MeOut(
         id=user.pk,
-        email=user.email,  # type: ignore[union-attr]
-        name=user.name,  # type: ignore[union-attr]
+        email=user.email,
+        name=user.name,
         role=role.value if role else None,
-        preferred_language=user.preferred_language,  # type: ignore[union-attr]
-        time_zone=user.time_zone,  # type: ignore[union-attr]
+        preferred_language=user.preferred_language,
+        time_zone=user.time_zone,
     )

@@ -40,7 +40,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         verbose_name = _("user")
@@ -124,13 +124,17 @@ class AgentProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
-    languages = models.ManyToManyField(Language, blank=True, related_name="agents", verbose_name=_("languages"))
+    languages = models.ManyToManyField(
+        Language, blank=True, related_name="agents", verbose_name=_("languages")
+    )
     skills = models.ManyToManyField(Skill, blank=True, related_name="agents", verbose_name=_("skills"))
     teams = models.ManyToManyField(Team, blank=True, related_name="agents", verbose_name=_("teams"))
     max_concurrent_chats = models.PositiveSmallIntegerField(
         _("maximum concurrent chats"), default=3, validators=[MaxValueValidator(20)]
     )
-    presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    presence = models.CharField(
+        _("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE
+    )
     presence_changed_at = models.DateTimeField(_("presence changed at"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
 
@@ -148,7 +152,10 @@ class CustomerProfile(models.Model):
     )
     exchange_account_id = models.CharField(_("exchange account id"), max_length=64, blank=True, db_index=True)
     vip_tier = models.PositiveSmallIntegerField(
-        _("VIP tier"), default=0, validators=[MaxValueValidator(9)], help_text=_("0 = regular, 1-9 = VIP levels")
+        _("VIP tier"),
+        default=0,
+        validators=[MaxValueValidator(9)],
+        help_text=_("0 = regular, 1-9 = VIP levels"),
     )
     kyc_level = models.PositiveSmallIntegerField(_("KYC level"), default=0, validators=[MaxValueValidator(9)])
     account_manager = models.ForeignKey(

@@ -21,7 +21,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     language = request.POST.get("language", "")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
-        actions.set_preferred_language(request.user, language)  # type: ignore[arg-type]
+        actions.set_preferred_language(request.user, language)
     return response
 
 
@@ -34,9 +34,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         with translation.override(language):
             messages.success(request, _("Your preferences are saved."))
             response = redirect(reverse("preferences"))
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, samesite=settings.LANGUAGE_COOKIE_SAMESITE
-        )
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         return response
     return render(request, "accounts/preferences.html", {"form": form})
 

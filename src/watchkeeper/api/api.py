@@ -27,7 +27,9 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(ValidationError)
 def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(
-        request, {"error": "invalid_input", "detail": "The request does not match the schema.", "errors": exc.errors}, status=422
+        request,
+        {"error": "invalid_input", "detail": "The request does not match the schema.", "errors": exc.errors},
+        status=422,
     )
 
 

@@ -33,7 +33,9 @@ def describe_database() -> str:
 
 def describe_tasks() -> str:
     backend = settings.TASKS["default"]["BACKEND"].rsplit(".", 1)[-1]
-    where = "worker thread in this process" if settings.RUN_WORKER_IN_PROCESS else "separate `watchkeeper worker`"
+    where = (
+        "worker thread in this process" if settings.RUN_WORKER_IN_PROCESS else "separate `watchkeeper worker`"
+    )
     return f"{backend} ({where})"
 
 
@@ -41,12 +43,15 @@ def banner(url: str) -> str:
     lines = [
         f"Watchkeeper is serving on {url}",
         f"  database:  {describe_database()}",
-        f"  real time: {get_broker().description}" + (" (set REDIS_URL to scale out)" if not settings.REDIS_URL else ""),
+        f"  real time: {get_broker().description}"
+        + (" (set REDIS_URL to scale out)" if not settings.REDIS_URL else ""),
         f"  tasks:     {describe_tasks()}",
         f"  email:     {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]}",
         f"  debug:     {'on' if settings.DEBUG else 'off'}",
         f"  customer site: {url}/   agent console: {url}/en/console/   admin: {url}/en/admin/",
     ]
     if connection.vendor == "sqlite" and not settings.REDIS_URL:
-        lines.append("  Embedded mode: SQLite and in-process real time, for one process. See docs/operations.md.")
+        lines.append(
+            "  Embedded mode: SQLite and in-process real time, for one process. See docs/operations.md."
+        )
     return "\n".join(lines)

@@ -12,6 +12,4 @@ from watchkeeper.core.registry import periodic
 @task()
 def prune_finished_task_results() -> None:
     """Delete finished task results after a week (failed ones after a month) so the table stays small."""
-    call_command(
-        "prune_db_task_results", queue_name="*", min_age_days=7, failed_min_age_days=30, verbosity=0
-    )
+    call_command("prune_db_task_results", queue_name="*", min_age_days=7, failed_min_age_days=30, verbosity=0)

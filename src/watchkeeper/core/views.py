@@ -34,7 +34,10 @@ SUPPORT_ROUTES = [
     SupportRoute(
         "question",
         _("I have a question"),
-        _("Deposits, withdrawals, fees, verification, security settings: most answers are in the help center."),
+        _(
+            "Deposits, withdrawals, fees, verification, security settings: "
+            "most answers are in the help center."
+        ),
         _("Search the help center"),
         "helpcenter:home",
     ),
@@ -89,7 +92,12 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/console.html",
-        {"profile": profile, "teams": teams, "nav": visible_console_nav(request), "active_nav": "console:home"},
+        {
+            "profile": profile,
+            "teams": teams,
+            "nav": visible_console_nav(request),
+            "active_nav": "console:home",
+        },
     )
 
 
@@ -113,7 +121,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         database_ok = False
     status = 200 if database_ok else 503
-    return JsonResponse({"status": "ok" if database_ok else "unavailable", "database": database_ok}, status=status)
+    return JsonResponse(
+        {"status": "ok" if database_ok else "unavailable", "database": database_ok}, status=status
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -10,11 +10,13 @@ from watchkeeper.mail.tasks import deliver_email
 def queue_email(message: EmailMessage) -> None:
     """Enqueue `message` for delivery by the worker; it is sent even if the web process stops."""
     alternatives = [
-        [content, mimetype] for content, mimetype in getattr(message, "alternatives", []) if isinstance(content, str)
+        [content, mimetype]
+        for content, mimetype in getattr(message, "alternatives", [])
+        if isinstance(content, str)
     ]
     deliver_email.enqueue(
-        subject=message.subject,
-        body=message.body,
+        subject=str(message.subject),
+        body=str(message.body),
         from_email=message.from_email,
         to=list(message.to),
         cc=list(message.cc),
@@ -23,4 +25,3 @@ def queue_email(message: EmailMessage) -> None:
         alternatives=alternatives,
         content_subtype=message.content_subtype,
     )
-

@@ -113,8 +113,10 @@ class RedisBroker(MemoryBroker):
             try:
                 client = aioredis.Redis.from_url(self.url, health_check_interval=30)
                 self.pubsub = client.pubsub(ignore_subscribe_messages=True)
-                # Subscribe to every group that has local sockets, including after a reconnect.
-                await self.pubsub.subscribe(*(CHANNEL_PREFIX + group for group in self.groups) or ["wk:rt"])
+                # Subscribe to every group that has local sockets, including after a reconnect. A pub/sub
+                # connection must hold one subscription before it can be read: "wk:rt" is that placeholder.
+                channels = [CHANNEL_PREFIX + group for group in self.groups] or ["wk:rt"]
+                await self.pubsub.subscribe(*channels)
                 while True:
                     message = await self.pubsub.get_message(timeout=1.0)
                     if message is None or message.get("type") != "message":

@@ -15,7 +15,7 @@ from watchkeeper.accounts.tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-def enrol(user):  # type: ignore[no-untyped-def]
+def enrol(user):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(user, generate_totp_secret())

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 def test_every_role_is_a_group_with_exactly_its_permissions() -> None:
     for role, perms in ROLE_PERMISSIONS.items():
         group = Group.objects.get(name=role.value)
-        held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        held = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         if perms == ["*"]:
             assert "accounts.use_console" in held and "accounts.delete_user" in held
         else:

@@ -14,7 +14,7 @@ from watchkeeper.accounts.tests.factories import PASSWORD, make_user, totp_code
 pytestmark = pytest.mark.django_db
 
 
-def log_in(client: Client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def log_in(client: Client, email: str, password: str = PASSWORD):
     return client.post(reverse("account_login"), {"login": email, "password": password})
 
 

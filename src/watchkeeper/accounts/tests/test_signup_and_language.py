@@ -44,7 +44,9 @@ def test_unverified_account_cannot_log_in(client: Client) -> None:
         {"email": "late@example.test", "password1": "a-long-Passw0rd!", "password2": "a-long-Passw0rd!"},
     )
     mail.outbox.clear()
-    response = client.post(reverse("account_login"), {"login": "late@example.test", "password": "a-long-Passw0rd!"})
+    response = client.post(
+        reverse("account_login"), {"login": "late@example.test", "password": "a-long-Passw0rd!"}
+    )
     assert "_auth_user_id" not in client.session
     assert response.status_code == 302 and "confirm-email" in response.url
 
@@ -74,7 +76,9 @@ def test_language_switch_rejects_unknown_language(client: Client) -> None:
 def test_preferences_form_saves_and_validates(client: Client) -> None:
     user = make_user()
     client.force_login(user)
-    bad = client.post(reverse("preferences"), {"display_name": "Kim", "preferred_language": "ko", "time_zone": "Mars/Base"})
+    bad = client.post(
+        reverse("preferences"), {"display_name": "Kim", "preferred_language": "ko", "time_zone": "Mars/Base"}
+    )
     assert bad.status_code == 200 and "Mars/Base" in bad.content.decode()
     good = client.post(
         reverse("preferences"), {"display_name": "Kim", "preferred_language": "ko", "time_zone": "Asia/Seoul"}

@@ -26,17 +26,21 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "watchkeeper.cli", *args], env=clean, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "watchkeeper.cli", *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-def test_production_start_without_secret_key_refuses(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_production_start_without_secret_key_refuses(tmp_path) -> None:
     result = run_cli("serve", "--port", "0", WATCHKEEPER_DATA_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "SECRET_KEY is not set and DEBUG is off" in result.stderr
 
 
-def test_serve_refuses_an_unmigrated_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_serve_refuses_an_unmigrated_database(tmp_path) -> None:
     result = run_cli("serve", "--port", "0", WATCHKEEPER_DATA_DIR=str(tmp_path), SECRET_KEY="x" * 50)
     assert result.returncode != 0
     assert "run `watchkeeper migrate` first" in result.stderr

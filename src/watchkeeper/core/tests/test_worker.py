@@ -13,7 +13,7 @@ from watchkeeper.core.worker import BackgroundWorker
 
 
 @pytest.mark.django_db(transaction=True)
-def test_task_enqueued_in_a_request_runs_in_the_worker(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_task_enqueued_in_a_request_runs_in_the_worker(client: Client, settings) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     user = make_user()
     response = client.post(reverse("account_reset_password"), {"email": user.email})

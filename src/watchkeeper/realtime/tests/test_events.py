@@ -7,7 +7,10 @@ from watchkeeper.realtime.events import EVENT_TYPES, Notification, PresenceChang
 
 
 def test_every_event_type_round_trips_through_its_schema() -> None:
-    samples = [PresenceChanged(agent_id=3, presence="away"), Notification(id=9, title="t", body="b", url="/x")]
+    samples = [
+        PresenceChanged(agent_id=3, presence="away"),
+        Notification(id=9, title="t", body="b", url="/x"),
+    ]
     assert {type(s) for s in samples} == set(EVENT_TYPES.values())
     for sample in samples:
         assert parse_event(sample.model_dump(mode="json")) == sample

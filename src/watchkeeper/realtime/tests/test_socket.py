@@ -89,7 +89,12 @@ async def test_cannot_follow_another_users_group() -> None:
     communicator = await connect(user)
     await communicator.connect()
     reply = await subscribe(communicator, f"user.{other.pk}")
-    assert reply == {"type": "error", "code": "forbidden", "message": "You may not follow this group.", "group": f"user.{other.pk}"}
+    assert reply == {
+        "type": "error",
+        "code": "forbidden",
+        "message": "You may not follow this group.",
+        "group": f"user.{other.pk}",
+    }
     assert (await subscribe(communicator, "nosuchkind.1"))["code"] == "forbidden"
     await communicator.disconnect()
 

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         stopped = threading.Event()
 
         def stop(signum: int, frame: FrameType | None) -> None:
-            self.stdout.write(f"Received {signal.strsignal(signum)}: finishing the current task, then stopping.")
+            self.stdout.write(
+                f"Received {signal.strsignal(signum)}: finishing the current task, then stopping."
+            )
             stopped.set()
 
         signal.signal(signal.SIGINT, stop)
