@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 TEST_OUTPUT = Path(__file__).resolve().parent / "test-output"
 
 
@@ -34,16 +33,6 @@ def immediate_tasks_and_clean_cache(settings: Any) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    """../shared/data; under CI its absence is a failure, elsewhere the test is skipped with a reason."""
-    if not SHARED_DATA.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"test data folder {SHARED_DATA} is missing under CI")
-        pytest.skip(f"test data folder {SHARED_DATA} not found (clone shared/ beside the repository)")
-    return SHARED_DATA
 
 
 @pytest.fixture

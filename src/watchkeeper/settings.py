@@ -220,6 +220,7 @@ globals().update(email_settings(os.environ.get("EMAIL_URL", "")))
 
 # --- Internationalisation ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# Names as their speakers write them, so readers find their language whatever the page language is.
 LANGUAGES = [
     ("en", "English"),
     ("zh-hans", "简体中文"),
@@ -235,8 +236,6 @@ LANGUAGES = [
     ("de", "Deutsch"),
     ("it", "Italiano"),
 ]
-# Names as the speakers write them, so a reader finds their language whatever the page language is.
-LANGUAGE_NAMES_FOR_MENUS = dict(LANGUAGES)
 # Our catalogue first; then allauth's strings for the two locales allauth itself does not translate.
 LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_allauth"]
 USE_I18N = True

@@ -22,7 +22,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
-    path("console/", include(("watchkeeper.core.console_urls", "console"))),
+    path("console/", include(("watchkeeper.accounts.console_urls", "console"))),
     path("account/", include("watchkeeper.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -21,4 +21,4 @@ class AccountsConfig(AppConfig):
         register_group_kind(GroupKind("queue", can_join=queries.may_follow_queue))
         ACTIVITY_HOOKS.append(actions.record_agent_seen)
         registry.add_demo_loader("accounts", actions.load_demo_accounts)
-        registry.add_console_nav(NavItem(_("Inbox"), "console:home", icon="inbox", order=10))
+        registry.add_console_nav(NavItem(_("Inbox"), "console:home", order=10))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -13,6 +15,8 @@ from django.views.i18n import set_language as django_set_language
 
 from watchkeeper.accounts import actions
 from watchkeeper.accounts.forms import PreferencesForm, PresenceForm
+from watchkeeper.accounts.queries import agent_profile_for
+from watchkeeper.core.registry import registry
 
 
 @require_POST
@@ -50,3 +54,29 @@ def update_presence(request: HttpRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "accounts/partials/presence.html", {"profile": profile})
     return redirect("console:home")
+
+
+@login_required
+@permission_required("accounts.use_console", raise_exception=True)
+def console_home(request: HttpRequest) -> HttpResponse:
+    profile = agent_profile_for(request.user)  # type: ignore[arg-type]
+    teams = list(profile.teams.all()) if profile else []
+    return render(
+        request,
+        "accounts/console.html",
+        {
+            "profile": profile,
+            "teams": teams,
+            "nav": visible_console_nav(request),
+            "active_nav": "console:home",
+        },
+    )
+
+
+def visible_console_nav(request: HttpRequest) -> list[dict[str, Any]]:
+    items = []
+    for item in registry.console_nav:
+        if item.permission and not request.user.has_perm(item.permission):
+            continue
+        items.append({"item": item, "url": reverse(item.url_name)})
+    return items

@@ -22,12 +22,15 @@ def enqueue_due_periodic_jobs(now: datetime | None = None) -> list[str]:
     """
     now = now or timezone.now()
     enqueued: list[str] = []
+    states = {state.name: state for state in PeriodicJobState.objects.filter(name__in=registry.periodic_jobs)}
     for job in registry.periodic_jobs.values():
         interval = int(job.interval.total_seconds())
-        state, created = PeriodicJobState.objects.get_or_create(
-            name=job.name, defaults={"interval_seconds": interval, "next_run_at": now}
-        )
-        if not created and state.interval_seconds != interval:
+        state = states.get(job.name)
+        if state is None:
+            state, _ = PeriodicJobState.objects.get_or_create(
+                name=job.name, defaults={"interval_seconds": interval, "next_run_at": now}
+            )
+        elif state.interval_seconds != interval:
             # The interval changed in code: keep the schedule but honour the new period from now.
             PeriodicJobState.objects.filter(pk=state.pk).update(
                 interval_seconds=interval, next_run_at=min(state.next_run_at, now + job.interval)

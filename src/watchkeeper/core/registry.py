@@ -25,7 +25,6 @@ class NavItem:
 
     label: str | Promise
     url_name: str
-    icon: str = ""
     order: int = 100
     permission: str | None = None  # the user must have this permission to see the item
 

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.decorators import login_required, permission_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -13,9 +10,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from watchkeeper.accounts.queries import agent_profile_for
-from watchkeeper.core.registry import registry
 
 
 @dataclass(frozen=True)
@@ -84,32 +78,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"routes": routes})
 
 
-@login_required
-@permission_required("accounts.use_console", raise_exception=True)
-def console_home(request: HttpRequest) -> HttpResponse:
-    profile = agent_profile_for(request.user)  # type: ignore[arg-type]
-    teams = list(profile.teams.all()) if profile else []
-    return render(
-        request,
-        "core/console.html",
-        {
-            "profile": profile,
-            "teams": teams,
-            "nav": visible_console_nav(request),
-            "active_nav": "console:home",
-        },
-    )
-
-
-def visible_console_nav(request: HttpRequest) -> list[dict[str, Any]]:
-    items = []
-    for item in registry.console_nav:
-        if item.permission and not request.user.has_perm(item.permission):
-            continue
-        items.append({"item": item, "url": reverse(item.url_name)})
-    return items
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -135,5 +103,5 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors that query the database: the error may be the database itself.
-    return render(request, "500.html", {"SITE_NAME": settings.SITE_NAME}, status=500, using=None)
+    # 500.html extends nothing and uses no URL or database lookups: the error may be in either.
+    return render(request, "500.html", status=500)

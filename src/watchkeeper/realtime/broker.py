@@ -41,7 +41,6 @@ class MemoryBroker:
     def __init__(self) -> None:
         self.groups: dict[str, set[Subscriber]] = defaultdict(set)
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.delivered = 0
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
         self.loop = asyncio.get_running_loop()
@@ -57,7 +56,6 @@ class MemoryBroker:
     def deliver_local(self, group: str, text: str) -> None:
         for subscriber in tuple(self.groups.get(group, ())):
             subscriber.push(text)
-            self.delivered += 1
 
     def call_in_loop(self, group: str, text: str) -> None:
         loop = self.loop
@@ -91,7 +89,6 @@ class RedisBroker(MemoryBroker):
         self.publisher = redis.Redis.from_url(url, socket_timeout=5, health_check_interval=30)
         self.pubsub: Any = None
         self.listener: asyncio.Task[None] | None = None
-        self.lock = threading.Lock()
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
         first = group not in self.groups
