@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "watchkeeper.realtime",
     "watchkeeper.accounts",
     "watchkeeper.mail",
+    "watchkeeper.search",
+    "watchkeeper.helpcenter",
+    "watchkeeper.answers",
     "watchkeeper.api",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
+    path("help/", include("watchkeeper.helpcenter.urls")),
     path("console/", include(("watchkeeper.accounts.console_urls", "console"))),
     path("account/", include("watchkeeper.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -159,6 +159,11 @@ DEMO_USERS: list[dict[str, Any]] = [
     {"email": "expert@demo.watchkeeper.test", "role": Role.EXPERT_AGENT, "display_name": "Erin Expert"},
     {"email": "lead@demo.watchkeeper.test", "role": Role.TEAM_LEAD, "display_name": "Lee Lead"},
     {"email": "admin@demo.watchkeeper.test", "role": Role.ADMIN, "display_name": "Ada Admin"},
+    {
+        "email": "reviewer@demo.watchkeeper.test",
+        "role": Role.CONTENT_REVIEWER,
+        "display_name": "Robin Reviewer",
+    },
 ]
 DEMO_SKILLS = {
     "deposits": "Deposits & withdrawals",

@@ -15,7 +15,8 @@ class AccountsConfig(AppConfig):
         from watchkeeper.core.registry import NavItem, registry
         from watchkeeper.realtime.groups import ACTIVITY_HOOKS, GroupKind, register_group_kind
 
-        post_migrate.connect(actions.sync_role_groups_after_migrate, sender=self)
+        # After every app: permissions of apps listed after this one exist only once they migrate.
+        post_migrate.connect(actions.sync_role_groups_after_migrate, dispatch_uid="watchkeeper-role-groups")
         register_group_kind(GroupKind("user", can_join=queries.may_follow_user))
         register_group_kind(GroupKind("agent", can_join=queries.may_follow_agent))
         register_group_kind(GroupKind("queue", can_join=queries.may_follow_queue))

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchConfig(AppConfig):
+    name = "watchkeeper.search"
+    label = "search"
+    verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from watchkeeper.search import tasks  # noqa: F401  (registers the periodic suggestion refresh)

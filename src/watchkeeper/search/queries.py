@@ -1,0 +1,287 @@
+"""The search service: ranked, filtered, highlighted results; autocomplete; "did you mean"; history."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Max
+from django.utils.safestring import SafeString
+
+from watchkeeper.search import analysis
+from watchkeeper.search.actions import VOCABULARY_VERSION_KEY
+from watchkeeper.search.backends import current_backend, filter_terms
+from watchkeeper.search.highlight import highlight, snippet
+from watchkeeper.search.models import QueryLog, SearchDocument, Suggestion, VocabularyWord
+from watchkeeper.search.text import fold_for_suggestions
+
+MAX_RESULTS = 100  # ten pages; nobody reads further, and it bounds the ranking cost
+AUTOCOMPLETE_SCAN = 60
+_SCRIPT_GROUPS = {"zh": "han", "ja": "kana", "ko": "hangul", "ru": "cyrillic"}
+
+
+@dataclass
+class SearchHit:
+    document: SearchDocument
+    score: float
+    title_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass
+class SearchResults:
+    query: str
+    language: str
+    group: str
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0  # matches found, capped at MAX_RESULTS
+    page: int = 1
+    per_page: int = 10
+    did_you_mean: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def query_language(query: str, requested: str | None) -> str:
+    """The language to analyse a query in.
+
+    The page's language wins unless the query is plainly written in another script (Chinese typed on
+    the English page); with no language given the query's own language is detected.
+    """
+    if not requested or requested not in analysis.LANGUAGES:
+        return analysis.detect_language(query)
+    detected = analysis.detect_language(query, default=requested)
+    requested_group, detected_group = analysis.search_group(requested), analysis.search_group(detected)
+    if requested_group == detected_group:
+        return requested
+    non_latin = _SCRIPT_GROUPS.keys()
+    if detected_group in non_latin or (requested_group in non_latin and analysis.is_latin_script(query)):
+        return detected
+    return requested
+
+
+def search(
+    query: str,
+    *,
+    language: str | None = None,
+    kind: str = "article",
+    category: str = "",
+    level: str = "",
+    page: int = 1,
+    per_page: int = 10,
+    with_snippets: bool = True,
+    suggest_corrections: bool = True,
+) -> SearchResults:
+    query = query.strip()[:300]
+    language = query_language(query, language)
+    group = analysis.search_group(language)
+    results = SearchResults(query=query, language=language, group=group, page=max(page, 1), per_page=per_page)
+    terms = analysis.analyze(query, language)
+    if not terms:
+        return results
+    ranked = current_backend().rank(group, terms, filter_terms(group, kind, category, level), MAX_RESULTS)
+    if ranked:
+        scores = dict(ranked)
+        # Sort keys for every candidate, full rows only for the page shown.
+        keys = SearchDocument.objects.filter(pk__in=scores).values_list(
+            "pk", "kind", "object_id", "language", "helpfulness", "published_at"
+        )
+        candidates = _prefer_requested_variant(
+            [(row[1:4], row[0], scores[row[0]], row[4], row[5]) for row in keys], language
+        )
+        # Freshness and helpfulness only break (near-)ties: relevance comes first.
+        candidates.sort(
+            key=lambda row: (-round(row[2], 2), -row[3], -(row[4].timestamp() if row[4] else 0.0))
+        )
+        results.total = len(candidates)
+        first = (results.page - 1) * per_page
+        shown = candidates[first : first + per_page]
+        documents = SearchDocument.objects.in_bulk([row[1] for row in shown])
+        term_set = set(terms)
+        for _identity, document_id, score, _helpfulness, _published in shown:
+            document = documents[document_id]
+            results.hits.append(
+                SearchHit(
+                    document=document,
+                    score=score,
+                    title_html=highlight(document.title, term_set, document.language)
+                    if with_snippets
+                    else SafeString(""),
+                    snippet_html=snippet(document.summary or document.body, term_set, document.language)
+                    if with_snippets
+                    else SafeString(""),
+                )
+            )
+    if suggest_corrections and results.total < 3 and analysis.is_latin_script(query):
+        corrected = correct_spelling(query, group)
+        if corrected and corrected != analysis.normalise(query):
+            retry = search(
+                corrected,
+                language=language,
+                kind=kind,
+                category=category,
+                level=level,
+                with_snippets=False,
+                suggest_corrections=False,
+                per_page=1,
+            )
+            if retry.total >= max(results.total, 1):
+                results.did_you_mean = corrected
+    return results
+
+
+_Candidate = tuple[tuple[str, int, str], int, float, float, Any]
+
+
+def _prefer_requested_variant(candidates: list[_Candidate], language: str) -> list[_Candidate]:
+    """One hit per object: a zh-hant reader gets the zh-hant translation when both variants match."""
+    best: dict[tuple[str, int], _Candidate] = {}
+    for candidate in candidates:
+        (kind, object_id, candidate_language) = candidate[0]
+        current = best.get((kind, object_id))
+        if current is None or (candidate_language == language and current[0][2] != language):
+            best[(kind, object_id)] = candidate
+    return list(best.values())
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class _Vocabulary:
+    """Per-process copy of a group's vocabulary, reloaded when the index bumps its version."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._words: dict[str, tuple[str, dict[str, dict[str, int]]]] = {}
+
+    def get(self, group: str) -> dict[str, dict[str, int]]:
+        version = cache.get(VOCABULARY_VERSION_KEY)
+        if version is None:  # cache cleared or never set: start a new generation
+            version = uuid.uuid4().hex
+            cache.set(VOCABULARY_VERSION_KEY, version, timeout=None)
+        with self._lock:
+            cached = self._words.get(group)
+            if cached and cached[0] == version:
+                return cached[1]
+        by_initial: dict[str, dict[str, int]] = {}
+        for word, count in VocabularyWord.objects.filter(group=group, document_count__gt=0).values_list(
+            "word", "document_count"
+        ):
+            by_initial.setdefault(word[0], {})[word] = count
+        with self._lock:
+            self._words[group] = (version, by_initial)
+        return by_initial
+
+
+_vocabulary = _Vocabulary()
+
+
+def correct_spelling(query: str, group: str) -> str | None:
+    """The query with unknown words replaced by the closest frequent word of the index, if any."""
+    vocabulary = _vocabulary.get(group)
+    if not vocabulary:
+        return None
+    words = _WORD.findall(analysis.normalise(query))
+    changed = False
+    corrected: list[str] = []
+    for word in words:
+        known = vocabulary.get(word[0], {})
+        if word in known or len(word) < 4 or word.isdigit():
+            corrected.append(word)
+            continue
+        candidates = [
+            candidate
+            for initial in {word[0], analysis.fold_accents(word[0])}
+            for candidate in vocabulary.get(initial, {})
+            if abs(len(candidate) - len(word)) <= 2
+        ]
+        close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.8)
+        if close:
+            best = max(
+                close,
+                key=lambda candidate: (
+                    difflib.SequenceMatcher(None, word, candidate).ratio(),
+                    vocabulary[candidate[0]][candidate],
+                ),
+            )
+            corrected.append(best)
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else None
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    source: str
+    url: str
+
+
+def autocomplete(prefix: str, *, language: str | None = None, limit: int = 8) -> list[Completion]:
+    """Titles and popular searches that start with, or have a word starting with, what was typed."""
+    prefix = prefix.strip()[:120]
+    if not prefix:
+        return []
+    group = analysis.search_group(query_language(prefix, language))
+    key = fold_for_suggestions(prefix)
+    rows = Suggestion.objects.filter(group=group)
+    if connection.vendor == "postgresql":
+        rows = rows.filter(key__startswith=key)  # served by the varchar_pattern_ops index
+    else:
+        rows = rows.filter(key__gte=key, key__lt=key + "\U0010ffff")
+    candidates = list(
+        rows.order_by("key").values_list("text", "source", "weight", "position", "document__url")[
+            :AUTOCOMPLETE_SCAN
+        ]
+    )
+    # Whole-title matches from the first word rank above matches inside a title; then by weight.
+    candidates.sort(key=lambda row: (row[3] > 0, -row[2]))
+    completions: list[Completion] = []
+    seen: set[str] = set()
+    for text, source, _weight, _position, url in candidates:
+        if text in seen:
+            continue
+        seen.add(text)
+        completions.append(Completion(text=text, source=source, url=url or ""))
+        if len(completions) == limit:
+            break
+    return completions
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    query: str
+    normalised: str
+    language: str
+    last_searched: object
+
+
+def search_history(user_id: int, limit: int = 50) -> list[HistoryEntry]:
+    rows = (
+        QueryLog.objects.filter(user_id=user_id)
+        .values("normalised")
+        .annotate(last=Max("created_at"), query=Max("query"), language=Max("language"))
+        .order_by("-last")[:limit]
+    )
+    return [
+        HistoryEntry(
+            query=row["query"],
+            normalised=row["normalised"],
+            language=row["language"],
+            last_searched=row["last"],
+        )
+        for row in rows
+    ]
