@@ -141,7 +141,7 @@ def submit_for_review(author: Any, item: ArticleTranslation) -> ArticleTranslati
         raise WorkflowError(_("Only a draft can be submitted for review."))
     item.workflow = Workflow.IN_REVIEW
     item.save(update_fields=["workflow"])
-    Revision.objects.filter(pk=item.working_revision_id).update(submitted_at=timezone.now())
+    Revision.objects.filter(pk=item.working_revision.pk).update(submitted_at=timezone.now())
     return item
 
 
