@@ -106,5 +106,6 @@ def load_demo_content() -> list[str]:
                 articles[slug].related.set([articles[other] for other in others if other in articles])
     total = Article.objects.count()
     return [
-        f"Help center: {total} articles ({created} new), written by {WRITER_EMAIL}, reviewed by {REVIEWER_EMAIL}."
+        f"Help center: {total} articles ({created} new), "
+        f"written by {WRITER_EMAIL}, reviewed by {REVIEWER_EMAIL}."
     ]

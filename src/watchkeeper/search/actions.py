@@ -67,18 +67,19 @@ def _bump(table: str, column: str, group_counts: Counter[tuple[str, str]]) -> No
         for start in range(0, len(changes), 500):
             batch = changes[start : start + 500]
             values = ", ".join(["(%s, %s, %s)"] * len(batch))
-            cursor.execute(  # noqa: S608 — table and column are constants of this module
-                f'INSERT INTO {table} ("group", {column}, document_count) VALUES {values} '
+            # Table and column are constants of this module; the values are parameters.
+            sql = (
+                f'INSERT INTO {table} ("group", {column}, document_count) VALUES {values} '  # noqa: S608
                 f'ON CONFLICT ("group", {column}) DO UPDATE SET document_count = '
-                f"{table}.document_count + excluded.document_count",
-                [value for change in batch for value in change],
+                f"{table}.document_count + excluded.document_count"
             )
+            cursor.execute(sql, [value for change in batch for value in change])
 
 
 def _statistics_delta(
     documents: Iterable[tuple[str, str, str, str, str]], sign: int
 ) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
-    """Term and vocabulary count changes for documents given as (group, title_terms, body_terms, title, body)."""
+    """Term and vocabulary count changes; documents are (group, title_terms, body_terms, title, body)."""
     terms: Counter[tuple[str, str]] = Counter()
     words: Counter[tuple[str, str]] = Counter()
     for group, title_terms, body_terms, title, body in documents:

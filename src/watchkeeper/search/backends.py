@@ -110,9 +110,9 @@ class SqliteBackend:
     def _delete(cursor: object, ids: Sequence[int]) -> None:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            cursor.execute(  # type: ignore[attr-defined]  # noqa: S608 — placeholders only
-                f"DELETE FROM search_fts WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk
-            )
+            placeholders = ", ".join(["%s"] * len(chunk))
+            sql = f"DELETE FROM search_fts WHERE rowid IN ({placeholders})"  # noqa: S608 — placeholders only
+            cursor.execute(sql, chunk)  # type: ignore[attr-defined]
 
     def rank(
         self, group: str, terms: Sequence[str], filters: Sequence[str], limit: int
@@ -128,9 +128,9 @@ class SqliteBackend:
         # instead: such a query cannot single out a document anyway.
         order = "score" if selection.operator == "OR" else "rowid DESC"
         with connection.cursor() as cursor:
-            cursor.execute(  # noqa: S608 — `order` is one of two constants
-                "SELECT rowid, bm25(search_fts, 0.0, %s, 1.0) AS score FROM search_fts "
-                f"WHERE search_fts MATCH %s ORDER BY {order} LIMIT %s",
+            cursor.execute(
+                "SELECT rowid, bm25(search_fts, 0.0, %s, 1.0) AS score FROM search_fts "  # noqa: S608
+                f"WHERE search_fts MATCH %s ORDER BY {order} LIMIT %s",  # `order` is one of two constants
                 [TITLE_WEIGHT, expression, limit if selection.operator == "OR" else CANDIDATES],
             )
             # FTS5's bm25 is negative (lower is better); flip it so every backend says "higher is better".

@@ -73,7 +73,8 @@ class Command(BaseCommand):
             )
             if migrate.returncode:
                 raise CommandError("Could not create the temporary database.")
-            result = subprocess.run(
+            # Our own interpreter and command; the paths are passed as arguments, never through a shell.
+            result = subprocess.run(  # noqa: S603
                 [*command, INSIDE_FLAG], env=env, check=False, capture_output=True, text=True
             )
             if result.returncode:
