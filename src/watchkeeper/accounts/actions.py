@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -48,7 +49,11 @@ def sync_languages() -> None:
         Language.objects.get_or_create(code=code, defaults={"name": name})
 
 
-def sync_role_groups_after_migrate(**kwargs: Any) -> None:
+def sync_role_groups_after_migrate(app_config: AppConfig, **kwargs: Any) -> None:
+    """Runs once per migrate, after the last app: only then do every app's permissions exist."""
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if app_config is not with_models[-1]:
+        return
     sync_languages()
     sync_role_groups()
 

@@ -15,7 +15,7 @@ class AccountsConfig(AppConfig):
         from watchkeeper.core.registry import NavItem, registry
         from watchkeeper.realtime.groups import ACTIVITY_HOOKS, GroupKind, register_group_kind
 
-        # After every app: permissions of apps listed after this one exist only once they migrate.
+        # Not `sender=self`: the roles hold permissions of apps listed after this one.
         post_migrate.connect(actions.sync_role_groups_after_migrate, dispatch_uid="watchkeeper-role-groups")
         register_group_kind(GroupKind("user", can_join=queries.may_follow_user))
         register_group_kind(GroupKind("agent", can_join=queries.may_follow_agent))

@@ -59,30 +59,27 @@ _matcher = _LoadedMatcher()
 
 
 def match_question(question: str, *, language: str = "en", limit: int = 3) -> Answer:
-    from watchkeeper.helpcenter.actions import article_url
-    from watchkeeper.helpcenter.models import Article
-    from watchkeeper.helpcenter.queries import published_translation
+    from watchkeeper.helpcenter.queries import article_url, published_articles
 
     matcher = _matcher.get()
     if matcher is None or not question.strip():
         return Answer(decision="decline", articles=[])
     result = matcher.match(question, limit=limit)
-    articles = Article.objects.in_bulk([candidate.article_id for candidate in result.candidates])
+    found = published_articles([candidate.article_id for candidate in result.candidates], language)
     suggested: list[SuggestedArticle] = []
     for candidate in result.candidates:
-        article = articles.get(candidate.article_id)
-        if article is None:
+        if candidate.article_id not in found:
             continue
-        item, is_fallback = published_translation(article, language)
-        if item is None or item.published_revision is None:
-            continue
+        article, item, is_fallback = found[candidate.article_id]
+        revision = item.published_revision
+        assert revision is not None  # published_articles only returns published translations
         suggested.append(
             SuggestedArticle(
                 article_id=article.pk,
                 slug=article.slug,
                 language=item.language,
-                title=item.published_revision.title,
-                summary=item.published_revision.summary,
+                title=revision.title,
+                summary=revision.summary,
                 url=article_url(article.slug, item.language),
                 confidence=round(candidate.confidence, 4),
                 is_fallback=is_fallback,

@@ -66,15 +66,16 @@ SUPPORT_ROUTES = [
 ]
 
 
-def resolve_route(route: SupportRoute) -> str | None:
+def reverse_if_available(url_name: str) -> str | None:
+    """The address of a page that a later or optional app provides, or None while it does not exist."""
     try:
-        return reverse(route.url_name)
+        return reverse(url_name)
     except NoReverseMatch:
         return None
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    routes = [{"route": route, "url": resolve_route(route)} for route in SUPPORT_ROUTES]
+    routes = [{"route": route, "url": reverse_if_available(route.url_name)} for route in SUPPORT_ROUTES]
     return render(request, "core/home.html", {"routes": routes})
 
 

@@ -11,13 +11,14 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from watchkeeper.helpcenter import queries
 from watchkeeper.helpcenter.models import (
     Article,
     ArticleTranslation,
+    Category,
     Feedback,
     ReviewComment,
     Revision,
@@ -77,6 +78,31 @@ def _source_number(article: Article) -> int:
     return first.published_revision.number if first and first.published_revision else 0
 
 
+def save_category(
+    slug: str,
+    names: dict[str, str],
+    *,
+    descriptions: dict[str, str] | None = None,
+    order: int = 100,
+    icon: str = "",
+) -> Category:
+    category, _created = Category.objects.update_or_create(
+        slug=slug, defaults={"names": names, "descriptions": descriptions or {}, "order": order, "icon": icon}
+    )
+    return category
+
+
+def save_section(category: Category, slug: str, names: dict[str, str], *, order: int = 100) -> Section:
+    section, _created = Section.objects.update_or_create(
+        category=category, slug=slug, defaults={"names": names, "order": order}
+    )
+    return section
+
+
+def set_related(article: Article, related: list[Article]) -> None:
+    article.related.set(related)
+
+
 @transaction.atomic
 def create_article(
     author: Any,
@@ -87,12 +113,19 @@ def create_article(
     language: str,
     content: RevisionInput,
     tags: list[str] | None = None,
+    order: int = 100,
 ) -> ArticleTranslation:
     _require(author, WRITE_PERMISSION)
     if Article.objects.filter(slug=slug).exists():
         raise WorkflowError(_("An article with this slug already exists."))
     article = Article.objects.create(
-        slug=slug, section=section, level=level, tags=tags or [], source_language=language, created_by=author
+        slug=slug,
+        section=section,
+        level=level,
+        tags=tags or [],
+        source_language=language,
+        created_by=author,
+        order=order,
     )
     item = ArticleTranslation.objects.create(article=article, language=language)
     revision = _new_revision(item, author, content)
@@ -294,11 +327,6 @@ def confirm_still_accurate(reviewer: Any, item: ArticleTranslation, comment: str
     return item
 
 
-def article_url(slug: str, language: str) -> str:
-    with translation.override(language):
-        return reverse("helpcenter:article", kwargs={"slug": slug})
-
-
 def index_translation(item: ArticleTranslation) -> None:
     """Put the published text of a translation in the search index (or take it out)."""
     revision = item.published_revision
@@ -316,7 +344,7 @@ def index_translation(item: ArticleTranslation) -> None:
                 title=revision.title,
                 summary=revision.summary,
                 body=rendered.plain_text,
-                url=article_url(article.slug, item.language),
+                url=queries.article_url(article.slug, item.language),
                 category=article.section.category.slug,
                 level=article.level,
                 helpfulness=item.helpfulness,

@@ -11,6 +11,6 @@ class HelpCenterConfig(AppConfig):
 
     def ready(self) -> None:
         from watchkeeper.core.registry import registry
-        from watchkeeper.helpcenter import demo, tasks  # noqa: F401  (tasks registers the scheduler job)
+        from watchkeeper.helpcenter import demo
 
         registry.add_demo_loader("helpcenter", demo.load_demo_content)

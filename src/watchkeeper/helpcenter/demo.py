@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from watchkeeper.helpcenter import actions
-from watchkeeper.helpcenter.models import Article, Category, Section
+from watchkeeper.helpcenter.models import Article, Section
 
 CONTENT_DIR = Path(__file__).resolve().parent / "demo_content"
 WRITER_EMAIL = "agent@demo.watchkeeper.test"
@@ -32,20 +32,16 @@ def _load_categories() -> dict[tuple[str, str], Section]:
     data = tomllib.loads((CONTENT_DIR / "categories.toml").read_text(encoding="utf-8"))
     sections: dict[tuple[str, str], Section] = {}
     for entry in data["category"]:
-        category, _created = Category.objects.update_or_create(
-            slug=entry["slug"],
-            defaults={
-                "order": entry.get("order", 100),
-                "icon": entry.get("icon", ""),
-                "names": entry["name"],
-                "descriptions": entry.get("description", {}),
-            },
+        category = actions.save_category(
+            entry["slug"],
+            entry["name"],
+            descriptions=entry.get("description", {}),
+            order=entry.get("order", 100),
+            icon=entry.get("icon", ""),
         )
         for order, section_entry in enumerate(entry.get("section", []), start=1):
-            section, _created = Section.objects.update_or_create(
-                category=category,
-                slug=section_entry["slug"],
-                defaults={"order": order, "names": section_entry["name"]},
+            section = actions.save_section(
+                category, section_entry["slug"], section_entry["name"], order=order
             )
             sections[(category.slug, section.slug)] = section
     return sections
@@ -92,10 +88,9 @@ def load_demo_content() -> list[str]:
                         language="en",
                         content=content,
                         tags=list(meta.get("tags", [])),
+                        order=int(meta.get("importance", 100)),
                     )
                     article = item.article
-                    article.order = int(meta.get("importance", 100))
-                    article.save(update_fields=["order"])
                 else:
                     item = actions.add_translation(writer, article, language, content)
                 _publish(item, writer, reviewer)
@@ -103,7 +98,9 @@ def load_demo_content() -> list[str]:
         articles = {article.slug: article for article in Article.objects.all()}
         for slug, others in related.items():
             if slug in articles:
-                articles[slug].related.set([articles[other] for other in others if other in articles])
+                actions.set_related(
+                    articles[slug], [articles[other] for other in others if other in articles]
+                )
     total = Article.objects.count()
     return [
         f"Help center: {total} articles ({created} new), "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import translation
 
-from watchkeeper.helpcenter.models import Article, ArticleTranslation, Category, Feedback, Workflow
+from watchkeeper.helpcenter.models import Article, ArticleTranslation, Category, Workflow
 
 
 def published() -> QuerySet[ArticleTranslation]:
@@ -62,34 +64,18 @@ def articles_for_listing(language: str, *, category: Category | None = None, lev
     return list(rows.values())
 
 
-def content_gaps_unhelpful(limit: int = 20) -> QuerySet[ArticleTranslation]:
-    return (
-        published()
-        .filter(unhelpful_votes__gt=0)
-        .select_related("article", "published_revision")
-        .order_by("-unhelpful_votes", "helpful_votes")[:limit]
-    )
+def article_url(slug: str, language: str) -> str:
+    with translation.override(language):
+        return reverse("helpcenter:article", kwargs={"slug": slug})
 
 
-def recent_feedback_comments(limit: int = 50) -> QuerySet[Feedback]:
-    return (
-        Feedback.objects.exclude(comment="")
-        .select_related("translation__article")
-        .order_by("-created_at")[:limit]
-    )
-
-
-def review_queue() -> QuerySet[ArticleTranslation]:
-    return (
-        ArticleTranslation.objects.filter(workflow=Workflow.IN_REVIEW)
-        .select_related("article", "working_revision__author")
-        .order_by("working_revision__submitted_at")
-    )
-
-
-def workflow_counts() -> dict[str, int]:
-    return dict(
-        ArticleTranslation.objects.values_list("workflow")
-        .annotate(count=Count("pk"))
-        .values_list("workflow", "count")
-    )
+def published_articles(
+    article_ids: list[int], language: str
+) -> dict[int, tuple[Article, ArticleTranslation, bool]]:
+    """For each id with a published translation: (article, translation shown, is_fallback)."""
+    found: dict[int, tuple[Article, ArticleTranslation, bool]] = {}
+    for article in Article.objects.filter(pk__in=article_ids):
+        item, is_fallback = published_translation(article, language)
+        if item is not None and item.published_revision is not None:
+            found[article.pk] = (article, item, is_fallback)
+    return found

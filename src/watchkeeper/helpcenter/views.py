@@ -8,18 +8,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from watchkeeper.core.views import reverse_if_available
 from watchkeeper.helpcenter import actions, queries
 from watchkeeper.helpcenter.models import Article, Category, Level
 from watchkeeper.helpcenter.rendering import render_markdown
 from watchkeeper.search import actions as search_actions
 from watchkeeper.search import queries as search_queries
-from watchkeeper.search.models import SearchDocument
 
 ANONYMOUS_HISTORY_KEY = "helpcenter_search_history"
 ANONYMOUS_HISTORY_LENGTH = 20
@@ -198,16 +198,18 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def follow_result(request: HttpRequest, log_id: int, document_id: int) -> HttpResponse:
     """Record which result a search led to, then go there."""
-    document = get_object_or_404(SearchDocument, pk=document_id)
+    url = search_queries.document_url(document_id)
+    if url is None:
+        raise Http404
     search_actions.record_click(
         log_id,
-        document.pk,
+        document_id,
         user_id=request.user.pk if request.user.is_authenticated else None,
         session_key=request.session.session_key or "",
     )
-    if not url_has_allowed_host_and_scheme(document.url, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         raise PermissionDenied
-    return HttpResponseRedirect(document.url)
+    return HttpResponseRedirect(url)
 
 
 @require_GET
@@ -249,13 +251,6 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, "helpcenter/history.html", {"entries": entries})
 
 
-def _route(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
 @require_GET
 def contact(request: HttpRequest) -> HttpResponse:
     """ "Still need help?": the ways to reach a person, carrying the article the customer was reading."""
@@ -271,7 +266,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     carry = urlencode({"article": slug}) if context_article else ""
     channels = []
     for name, label in (("chat:start", _("Chat with us")), ("tickets:new", _("Open a ticket"))):
-        url = _route(name)
+        url = reverse_if_available(name)
         if url:
             channels.append({"label": label, "url": f"{url}?{carry}" if carry else url})
     return render(request, "helpcenter/contact.html", {"article": context_article, "channels": channels})

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from watchkeeper.search import analysis
-from watchkeeper.search.backends import IndexRow, current_backend, filter_terms
+from watchkeeper.search.backends import LENGTH_TERM, IndexRow, current_backend, filter_terms
 from watchkeeper.search.models import QueryLog, SearchDocument, Suggestion
 from watchkeeper.search.text import fold_for_suggestions, normalise_query
 
@@ -85,7 +85,7 @@ def _statistics_delta(
     for group, title_terms, body_terms, title, body in documents:
         title_list, body_list = title_terms.split(), body_terms.split()
         terms[(group, "")] += sign
-        terms[(group, "#length")] += sign * (len(title_list) + len(body_list))
+        terms[(group, LENGTH_TERM)] += sign * (len(title_list) + len(body_list))
         for term in set(title_list) | set(body_list):
             terms[(group, term[:100])] += sign
         if group not in ("zh", "ja", "ko", "ru"):
@@ -154,11 +154,6 @@ def index_documents(inputs: Sequence[DocumentInput]) -> list[SearchDocument]:
             ],
             batch_size=500,
         )
-    if any(document.pk is None for document in new):  # backends without RETURNING on bulk insert
-        for document in new:
-            document.pk = SearchDocument.objects.values_list("pk", flat=True).get(
-                kind=document.kind, object_id=document.object_id, language=document.language
-            )
 
     removed_terms, removed_words = _statistics_delta(removed, -1)
     added_terms, added_words = _statistics_delta(
@@ -265,14 +260,13 @@ def log_query(
 
 def record_click(log_id: int, document_id: int, *, user_id: int | None, session_key: str) -> bool:
     """Mark which result a search led to; only the person who searched can record it."""
-    owner = Q(user_id=user_id) if user_id else Q(session_key=session_key, user__isnull=True)
     if not session_key and not user_id:
         return False
-    updated = (
-        QueryLog.objects.filter(owner, pk=log_id, clicked_document__isnull=True)
-        .filter(Q(created_at__gte=timezone.now() - timedelta(days=1)))
-        .update(clicked_document_id=document_id, clicked_at=timezone.now())
-    )
+    owner = Q(user_id=user_id) if user_id else Q(session_key=session_key, user__isnull=True)
+    now = timezone.now()
+    updated = QueryLog.objects.filter(
+        owner, pk=log_id, clicked_document__isnull=True, created_at__gte=now - timedelta(days=1)
+    ).update(clicked_document_id=document_id, clicked_at=now)
     return bool(updated)
 
 

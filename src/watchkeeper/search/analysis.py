@@ -29,7 +29,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import Stemmer
@@ -113,8 +113,6 @@ def _stem_words(words: list[str], language: str) -> list[str]:
 
 def _analyze_alphabetic(text: str, language: str) -> list[Token]:
     folded = normalise(text)
-    if len(folded) != len(text):  # NFKC changed lengths (rare ligatures): offsets follow the folded text
-        text = folded
     stop = STOPWORDS.get(language, frozenset())
     kept: list[tuple[str, int, int]] = []
     for match in _WORD.finditer(folded):
@@ -314,10 +312,6 @@ def tokenize(text: str, language: str) -> list[Token]:
 def analyze(text: str, language: str) -> list[str]:
     """The index terms of `text` in `language`, in order, repeats kept (BM25 counts them)."""
     return [token.term for token in tokenize(text, language)]
-
-
-def analyze_many(texts: Iterable[str], language: str) -> list[list[str]]:
-    return [analyze(text, language) for text in texts]
 
 
 @functools.lru_cache(maxsize=1)

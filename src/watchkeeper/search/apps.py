@@ -8,6 +8,3 @@ class SearchConfig(AppConfig):
     name = "watchkeeper.search"
     label = "search"
     verbose_name = _("Search")
-
-    def ready(self) -> None:
-        from watchkeeper.search import tasks  # noqa: F401  (registers the periodic suggestion refresh)

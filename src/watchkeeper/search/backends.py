@@ -195,7 +195,7 @@ class PostgresBackend:
                 [query, max(CANDIDATES, limit)],
             )
             candidates = cursor.fetchall()
-            average_length = _average_length(cursor, group)
+        average_length = statistics.get(LENGTH_TERM, 0) / total
         scored = [
             (row_id, bm25(term_counts, title.split(), body.split(), statistics, total, average_length))
             for row_id, title, body in candidates
@@ -204,25 +204,17 @@ class PostgresBackend:
         return scored[:limit]
 
 
+LENGTH_TERM = "#length"  # TermStatistic row holding the group's total document length
+
+
 def _document_frequencies(group: str, terms: Iterable[str]) -> dict[str, int]:
+    """Document counts of `terms`, plus the group's document count ("") and total length."""
     from watchkeeper.search.models import TermStatistic
 
-    wanted = ["", *terms]
+    wanted = ["", LENGTH_TERM, *terms]
     return dict(
         TermStatistic.objects.filter(group=group, term__in=wanted).values_list("term", "document_count")
     )
-
-
-def _average_length(cursor: object, group: str) -> float:
-    from watchkeeper.search.models import TermStatistic
-
-    lengths = TermStatistic.objects.filter(group=group, term="#length").values_list(
-        "document_count", flat=True
-    )
-    documents = TermStatistic.objects.filter(group=group, term="").values_list("document_count", flat=True)
-    total_length = next(iter(lengths), 0)
-    total_documents = next(iter(documents), 0)
-    return total_length / total_documents if total_documents else 1.0
 
 
 def bm25(

@@ -261,6 +261,10 @@ def autocomplete(prefix: str, *, language: str | None = None, limit: int = 8) ->
     return completions
 
 
+def document_url(document_id: int) -> str | None:
+    return SearchDocument.objects.filter(pk=document_id).values_list("url", flat=True).first()
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     query: str

@@ -92,7 +92,6 @@ class Command(BaseCommand):
         from watchkeeper.answers.evaluation import evaluate
         from watchkeeper.answers.queries import match_question
         from watchkeeper.helpcenter import actions
-        from watchkeeper.helpcenter.models import Category, Section
 
         users = get_user_model().objects
         writer = users.create_user("writer@faq-eval.invalid", None)
@@ -101,8 +100,8 @@ class Command(BaseCommand):
         assign_role(reviewer, Role.CONTENT_REVIEWER)
         writer = users.get(pk=writer.pk)  # fresh permission caches
         reviewer = users.get(pk=reviewer.pk)
-        category = Category.objects.create(slug="evaluation", names={"en": "Evaluation"})
-        section = Section.objects.create(category=category, slug="evaluation", names={"en": "Evaluation"})
+        category = actions.save_category("evaluation", {"en": "Evaluation"})
+        section = actions.save_section(category, "evaluation", {"en": "Evaluation"})
 
         questions: dict[str, list[str]] = {}
         for text, label in train_rows:
