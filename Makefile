@@ -37,10 +37,10 @@ test: install-dev
 
 # Same suite on PostgreSQL + Redis, plus the multi-process real-time tests.
 test-services: install-dev
-	source scripts/services.sh && ensure_services && \
-	  DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/watchkeeper_test} \
-	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} DB_CONN_MAX_AGE=0 \
-	  $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
+	source scripts/services.sh && \
+	  export DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/watchkeeper_test} \
+	    REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} DB_CONN_MAX_AGE=0 && \
+	  ensure_services && $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
 # Browser tests in headless Chromium (Debian's chromium package).
 e2e: install-dev

@@ -33,6 +33,16 @@ ensure_redis() {
   wait_for_port 127.0.0.1 6379 30
 }
 
+# The database named in DATABASE_URL itself (tests that start `watchkeeper serve` connect to it;
+# pytest-django creates only its test_ copy).
+ensure_database() {
+  local name=${DATABASE_URL##*/}
+  name=${name%%\?*}
+  [ -n "$name" ] || return 0
+  psql "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 \
+    || psql "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE \"$name\""
+}
+
 ensure_services() {
-  ensure_postgres && ensure_redis
+  ensure_postgres && ensure_redis && ensure_database
 }

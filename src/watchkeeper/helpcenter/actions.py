@@ -207,7 +207,12 @@ def approve(
     Four eyes: nobody approves a revision they wrote.
     """
     _require(reviewer, REVIEW_PERMISSION)
-    item = ArticleTranslation.objects.select_for_update().select_related("working_revision").get(pk=item.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the join, and only this row needs it.
+    item = (
+        ArticleTranslation.objects.select_for_update(of=("self",))
+        .select_related("working_revision")
+        .get(pk=item.pk)
+    )
     revision = item.working_revision
     if item.workflow != Workflow.IN_REVIEW or revision is None:
         raise WorkflowError(_("Only an article in review can be approved."))
@@ -270,7 +275,7 @@ def _publish(item: ArticleTranslation) -> ArticleTranslation:
 @transaction.atomic
 def publish_due(now: datetime | None = None) -> int:
     """Publish approved revisions whose scheduled time has come (run every minute)."""
-    due = ArticleTranslation.objects.select_for_update().filter(
+    due = ArticleTranslation.objects.select_for_update(of=("self",)).filter(
         workflow=Workflow.SCHEDULED, publish_at__lte=now or timezone.now()
     )
     count = 0
