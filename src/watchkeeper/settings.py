@@ -253,6 +253,9 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Uploaded help-center media are public. The app serves them itself unless a web server or object
+# storage in front of it does (set SERVE_MEDIA=0 then).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve static files straight from the apps when nobody ran collectstatic: the embedded default.
 WHITENOISE_USE_FINDERS = True

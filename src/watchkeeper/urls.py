@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from watchkeeper.accounts import views as account_views
 from watchkeeper.api.api import api
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", core_views.home, name="root"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    *([re_path(r"^media/(?P<path>.+)$", core_views.media, name="media")] if settings.SERVE_MEDIA else []),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
 ]
 
@@ -24,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
     path("help/", include("watchkeeper.helpcenter.urls")),
     path("console/", include(("watchkeeper.accounts.console_urls", "console"))),
+    path("console/help/", include("watchkeeper.helpcenter.editor_urls")),
     path("account/", include("watchkeeper.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -16,7 +14,7 @@ from django.views.i18n import set_language as django_set_language
 from watchkeeper.accounts import actions
 from watchkeeper.accounts.forms import PreferencesForm, PresenceForm
 from watchkeeper.accounts.queries import agent_profile_for
-from watchkeeper.core.registry import registry
+from watchkeeper.core.registry import visible_console_nav
 
 
 @require_POST
@@ -67,16 +65,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile,
             "teams": teams,
-            "nav": visible_console_nav(request),
+            "nav": visible_console_nav(request.user),
             "active_nav": "console:home",
         },
     )
-
-
-def visible_console_nav(request: HttpRequest) -> list[dict[str, Any]]:
-    items = []
-    for item in registry.console_nav:
-        if item.permission and not request.user.has_perm(item.permission):
-            continue
-        items.append({"item": item, "url": reverse(item.url_name)})
-    return items

@@ -51,6 +51,17 @@ class Registry:
 registry = Registry()
 
 
+def visible_console_nav(user: Any) -> list[dict[str, Any]]:
+    """The console links this user may follow, each as {"item": NavItem, "url": str}."""
+    from django.urls import reverse
+
+    return [
+        {"item": item, "url": reverse(item.url_name)}
+        for item in registry.console_nav
+        if not item.permission or user.has_perm(item.permission)
+    ]
+
+
 def periodic(every: timedelta) -> Callable[[Any], Any]:
     """Declare a django-tasks task as periodic: `@periodic(every=timedelta(minutes=1))` above `@task()`."""
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +22,7 @@ from watchkeeper.helpcenter import queries
 from watchkeeper.helpcenter.models import (
     Article,
     ArticleTranslation,
+    Attachment,
     Category,
     Feedback,
     ReviewComment,
@@ -406,3 +411,77 @@ def record_feedback(
     item.refresh_from_db(fields=["helpful_votes", "unhelpful_votes"])
     search_actions.set_helpfulness("article", item.article_id, item.language, item.helpfulness)
     return feedback
+
+
+@dataclass(frozen=True)
+class _FileType:
+    kind: str
+    content_type: str
+    extension: str
+
+
+# Recognised by their first bytes, never by the name or the browser's claim: an HTML or SVG file
+# renamed to .png would otherwise be served from our origin.
+_SIGNATURES: list[tuple[bytes, int, _FileType]] = [
+    (b"\x89PNG\r\n\x1a\n", 0, _FileType(Attachment.Kind.IMAGE, "image/png", "png")),
+    (b"\xff\xd8\xff", 0, _FileType(Attachment.Kind.IMAGE, "image/jpeg", "jpg")),
+    (b"GIF87a", 0, _FileType(Attachment.Kind.IMAGE, "image/gif", "gif")),
+    (b"GIF89a", 0, _FileType(Attachment.Kind.IMAGE, "image/gif", "gif")),
+    (b"WEBP", 8, _FileType(Attachment.Kind.IMAGE, "image/webp", "webp")),
+    (b"ftyp", 4, _FileType(Attachment.Kind.VIDEO, "video/mp4", "mp4")),
+    (b"\x1a\x45\xdf\xa3", 0, _FileType(Attachment.Kind.VIDEO, "video/webm", "webm")),
+    (b"%PDF-", 0, _FileType(Attachment.Kind.FILE, "application/pdf", "pdf")),
+]
+ATTACHMENT_LIMITS = {
+    Attachment.Kind.IMAGE: 5 * 1024 * 1024,
+    Attachment.Kind.VIDEO: 100 * 1024 * 1024,
+    Attachment.Kind.FILE: 20 * 1024 * 1024,
+}
+
+
+def _sniff(upload: UploadedFile) -> _FileType | None:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, offset, file_type in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            if file_type.extension == "webp" and not head.startswith(b"RIFF"):
+                continue
+            return file_type
+    return None
+
+
+def add_attachment(user: Any, article: Article, upload: UploadedFile, title: str = "") -> Attachment:
+    """Store an image, video or PDF for an article; refused with the reason and limit when not allowed."""
+    _require(user, WRITE_PERMISSION)
+    file_type = _sniff(upload)
+    if file_type is None:
+        raise WorkflowError(
+            _("Only PNG, JPEG, GIF and WebP images, MP4 and WebM videos and PDF files can be attached.")
+        )
+    limit = ATTACHMENT_LIMITS[Attachment.Kind(file_type.kind)]
+    size = upload.size or 0
+    if size > limit:
+        raise WorkflowError(
+            _("This file is %(size)s; attachments of this kind may be at most %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+    original = Path(upload.name or "").stem[:150]
+    attachment = Attachment(
+        article=article,
+        kind=file_type.kind,
+        title=(title.strip() or original)[:200],
+        content_type=file_type.content_type,
+        size=size,
+        uploaded_by=user,
+    )
+    # A random name: the uploader's file name could clash, guess or carry a misleading extension.
+    attachment.file.save(f"{uuid.uuid4().hex}.{file_type.extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def remove_attachment(user: Any, attachment: Attachment) -> None:
+    _require(user, WRITE_PERMISSION)
+    attachment.file.delete(save=False)
+    attachment.delete()

@@ -354,15 +354,9 @@ def editor_list(request: HttpRequest, filters: Query[EditorFilters]) -> list[Tra
     """Every translation in every state, for writers and reviewers."""
     if not _may_edit(request.user):
         raise PermissionDenied
-    items = ArticleTranslation.objects.select_related(
-        "article", "working_revision__author", "working_revision__approved_by", "published_revision"
-    ).order_by("article__slug", "language")
-    if filters.workflow:
-        items = items.filter(workflow=filters.workflow)
-    if filters.language:
-        items = items.filter(language=filters.language)
-    if filters.outdated is not None:
-        items = items.filter(outdated=filters.outdated)
+    items = queries.editor_translations(
+        workflow=filters.workflow or "", language=filters.language or "", outdated=filters.outdated
+    )
     return [_translation_out(item) for item in items]
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import translation
 
-from watchkeeper.helpcenter.models import Article, ArticleTranslation, Category, Workflow
+from watchkeeper.helpcenter.models import Article, ArticleTranslation, Category, Feedback, Workflow
 
 
 def published() -> QuerySet[ArticleTranslation]:
@@ -79,3 +79,64 @@ def published_articles(
         if item is not None and item.published_revision is not None:
             found[article.pk] = (article, item, is_fallback)
     return found
+
+
+def editor_translations(
+    *, workflow: str = "", language: str = "", outdated: bool | None = None, text: str = ""
+) -> QuerySet[ArticleTranslation]:
+    """Every translation in every state, for the editors' list and API, newest work first."""
+    items = ArticleTranslation.objects.select_related(
+        "article__section__category",
+        "working_revision__author",
+        "working_revision__approved_by",
+        "published_revision",
+    )
+    if workflow:
+        items = items.filter(workflow=workflow)
+    if language:
+        items = items.filter(language=language)
+    if outdated is not None:
+        items = items.filter(outdated=outdated)
+    if text:
+        items = items.filter(Q(article__slug__icontains=text) | Q(working_revision__title__icontains=text))
+    return items.order_by("-working_revision__created_at", "article__slug", "language")
+
+
+def review_queue() -> QuerySet[ArticleTranslation]:
+    """Translations waiting for a reviewer, the longest-waiting first."""
+    return (
+        ArticleTranslation.objects.filter(workflow=Workflow.IN_REVIEW)
+        .select_related("article", "working_revision__author", "published_revision")
+        .order_by("working_revision__submitted_at", "pk")
+    )
+
+
+def editor_translation(slug: str, language: str) -> ArticleTranslation | None:
+    return (
+        ArticleTranslation.objects.select_related(
+            "article__section__category", "working_revision__author", "published_revision", "last_reviewed_by"
+        )
+        .filter(article__slug=slug, language=language)
+        .first()
+    )
+
+
+def unhelpful_articles(*, min_votes: int = 3, limit: int = 50) -> list[ArticleTranslation]:
+    """Published translations readers often marked "not helpful", with their latest comments attached
+    as `recent_comments` so editors see why."""
+    items = list(
+        published()
+        .filter(unhelpful_votes__gte=min_votes)
+        # At least a third of the votes say "not helpful": a popular article collects some anyway.
+        .filter(helpful_votes__lte=F("unhelpful_votes") * 2)
+        .select_related("article", "published_revision")
+        .order_by("-unhelpful_votes", "article__slug")[:limit]
+    )
+    comments: dict[int, list[Feedback]] = {}
+    for feedback in Feedback.objects.filter(translation__in=items, helpful=False).exclude(comment=""):
+        comments.setdefault(feedback.translation_id, [])
+        if len(comments[feedback.translation_id]) < 3:
+            comments[feedback.translation_id].append(feedback)
+    for item in items:
+        item.recent_comments = comments.get(item.pk, [])  # type: ignore[attr-defined]
+    return items

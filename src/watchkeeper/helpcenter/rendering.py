@@ -1,5 +1,6 @@
 """Markdown to safe HTML for articles: sanitised with nh3 (an allow-list), headings numbered for the
-table of contents, and links to allowed video hosts turned into privacy-friendly embeds."""
+table of contents, links to allowed video hosts turned into privacy-friendly embeds, and links to
+uploaded videos alone on a line turned into players."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import markdown
 import nh3
+from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions.toc import slugify_unicode
@@ -57,8 +59,9 @@ _HEADING_ID = re.compile(r"^[a-z0-9\-_\u00c0-\uffff]{1,80}$")
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _VIMEO_ID = re.compile(r"^\d{6,12}$")
 _LONE_LINK = re.compile(
-    r'<p><a href="(?P<url>https://[^"]+)"[^>]*>[^<]*</a></p>|<p>(?P<bare>https://\S+)</p>'
+    r'<p><a href="(?P<url>(?:https://|/)[^"]+)"[^>]*>[^<]*</a></p>|<p>(?P<bare>https://\S+)</p>'
 )
+_UPLOADED_VIDEO = re.compile(r"^/[\w/.-]+\.(?:mp4|webm)$")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,13 @@ def video_embed_url(url: str) -> str | None:
 def _embed_videos(sanitised: str) -> str:
     def replace(match: re.Match[str]) -> str:
         url = html.unescape(match.group("url") or match.group("bare"))
+        if url.startswith(settings.MEDIA_URL) and _UPLOADED_VIDEO.match(url) and ".." not in url:
+            # A video uploaded as an attachment: played by the browser, from our own storage.
+            return (
+                '<div class="video-embed"><video controls preload="metadata" src="'
+                + html.escape(url)
+                + '"></video></div>'
+            )
         embed = video_embed_url(url)
         if embed is None:
             return match.group(0)

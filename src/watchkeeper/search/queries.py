@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils.safestring import SafeString
 
 from watchkeeper.search import analysis
@@ -289,3 +289,66 @@ def search_history(user_id: int, limit: int = 50) -> list[HistoryEntry]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class SearchGap:
+    """A search customers keep making that the help center does not answer well."""
+
+    query: str
+    language: str
+    searches: int
+    people: int
+    with_results: int
+    clicked: int
+    last_searched: Any
+
+    @property
+    def click_rate(self) -> float:
+        return self.clicked / self.with_results if self.with_results else 0.0
+
+
+def content_gaps(
+    *, since: Any, min_searches: int = 3, max_click_rate: float = 0.2, limit: int = 50
+) -> tuple[list[SearchGap], list[SearchGap]]:
+    """Frequent searches since `since` that found nothing, and ones whose results nobody opened.
+
+    Grouped by normalised query and language so "Deposit?" and "deposit" count together; history that
+    a person deleted still counts here, anonymously.
+    """
+    rows = (
+        QueryLog.objects.filter(created_at__gte=since)
+        .exclude(normalised="")
+        .values("normalised", "language")
+        .annotate(
+            searches=Count("id"),
+            people=Count("user", distinct=True)
+            + Count("session_key", distinct=True, filter=Q(user__isnull=True) & ~Q(session_key="")),
+            with_results=Count("id", filter=Q(result_count__gt=0)),
+            clicked=Count("id", filter=Q(clicked_document__isnull=False)),
+            last=Max("created_at"),
+            text=Max("query"),
+        )
+        .filter(searches__gte=min_searches)
+        .order_by("-searches", "normalised")
+    )
+    unanswered: list[SearchGap] = []
+    unclicked: list[SearchGap] = []
+    for row in rows:
+        gap = SearchGap(
+            query=row["text"],
+            language=row["language"],
+            searches=row["searches"],
+            people=row["people"],
+            with_results=row["with_results"],
+            clicked=row["clicked"],
+            last_searched=row["last"],
+        )
+        if gap.with_results == 0:
+            if len(unanswered) < limit:
+                unanswered.append(gap)
+        elif gap.click_rate <= max_click_rate and len(unclicked) < limit:
+            unclicked.append(gap)
+        if len(unanswered) >= limit and len(unclicked) >= limit:
+            break
+    return unanswered, unclicked
