@@ -22,6 +22,7 @@ from ninja.security import django_auth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from ninja.utils import check_csrf
 
+from watchkeeper.accounts.queries import has_second_factor, is_staff_member
 from watchkeeper.helpcenter import actions, queries
 from watchkeeper.helpcenter.diff import unified_diff
 from watchkeeper.helpcenter.models import Article, ArticleTranslation, Category, Section
@@ -226,15 +227,22 @@ def post_feedback(request: HttpRequest, slug: str, payload: FeedbackIn) -> Feedb
 # ---------------------------------------------------------------- editor API
 
 
-def _editor(request: HttpRequest, permission: str = actions.WRITE_PERMISSION) -> Any:
+def _editor(request: HttpRequest, permission: str | None = None) -> Any:
+    """The user, if they may write (or hold `permission`); staff must have enrolled a second factor,
+    as on the console pages, so a stolen password alone cannot change what customers read."""
     user = request.user
-    if isinstance(user, AnonymousUser) or not user.has_perm(permission):
+    if isinstance(user, AnonymousUser):
         raise PermissionDenied
+    allowed = (
+        user.has_perm(permission)
+        if permission
+        else user.has_perm(actions.WRITE_PERMISSION) or user.has_perm(actions.REVIEW_PERMISSION)
+    )
+    if not allowed:
+        raise PermissionDenied
+    if is_staff_member(user) and not has_second_factor(user):
+        raise HttpError(403, "Set up two-factor authentication in your account before using the editor API.")
     return user
-
-
-def _may_edit(user: Any) -> bool:
-    return bool(user.has_perm(actions.WRITE_PERMISSION) or user.has_perm(actions.REVIEW_PERMISSION))
 
 
 def _translation(slug: str, language: str) -> ArticleTranslation:
@@ -352,8 +360,7 @@ class EditorFilters(Schema):
 @paginate(PageNumberPagination, page_size=50)
 def editor_list(request: HttpRequest, filters: Query[EditorFilters]) -> list[TranslationOut]:
     """Every translation in every state, for writers and reviewers."""
-    if not _may_edit(request.user):
-        raise PermissionDenied
+    _editor(request)
     items = queries.editor_translations(
         workflow=filters.workflow or "", language=filters.language or "", outdated=filters.outdated
     )
@@ -363,7 +370,7 @@ def editor_list(request: HttpRequest, filters: Query[EditorFilters]) -> list[Tra
 @editor_router.post("/articles", response={201: TranslationOut})
 def editor_create(request: HttpRequest, payload: ArticleCreateIn) -> Status[TranslationOut]:
     """A new article as a draft in `language`; nobody sees it until it is submitted and approved."""
-    user = _editor(request)
+    user = _editor(request, actions.WRITE_PERMISSION)
     section = get_object_or_404(Section, category__slug=payload.category, slug=payload.section)
     try:
         item = actions.create_article(
@@ -382,8 +389,7 @@ def editor_create(request: HttpRequest, payload: ArticleCreateIn) -> Status[Tran
 
 @editor_router.get("/articles/{slug}/{language}", response=TranslationDetailOut)
 def editor_detail(request: HttpRequest, slug: str, language: str) -> TranslationDetailOut:
-    if not _may_edit(request.user):
-        raise PermissionDenied
+    _editor(request)
     item = _translation(slug, language)
     summary = _translation_out(item)
     revisions = item.revisions.select_related("author", "approved_by").order_by("-number")
@@ -412,7 +418,7 @@ def editor_save(
     payload: RevisionIn,
 ) -> Status[TranslationOut]:
     """Save a new draft revision; creates the translation if the article has none in `language`."""
-    user = _editor(request)
+    user = _editor(request, actions.WRITE_PERMISSION)
     article = get_object_or_404(Article, slug=slug)
     try:
         existing = article.translations.filter(language=language).first()
@@ -497,8 +503,7 @@ def editor_diff(
     request: HttpRequest, slug: str, language: str, old: int | None = None, new: int | None = None
 ) -> DiffOut:
     """A unified diff between two revisions; default the published one against the working one."""
-    if not _may_edit(request.user):
-        raise PermissionDenied
+    _editor(request)
     item = _translation(slug, language)
     revisions = {revision.number: revision for revision in item.revisions.all()}
     new_number = new or (item.working_revision.number if item.working_revision else 0)

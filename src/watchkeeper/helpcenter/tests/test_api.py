@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from watchkeeper.accounts.roles import Role
-from watchkeeper.accounts.tests.factories import make_user
+from watchkeeper.accounts.tests.factories import enrol_totp, make_user
 from watchkeeper.helpcenter import actions
 from watchkeeper.helpcenter.models import ArticleTranslation, Category, Feedback, Section, Workflow
 
@@ -25,12 +25,12 @@ def section() -> Section:
 
 @pytest.fixture
 def writer():
-    return make_user(Role.AGENT)
+    return enrol_totp(make_user(Role.AGENT))
 
 
 @pytest.fixture
 def reviewer():
-    return make_user(Role.CONTENT_REVIEWER)
+    return enrol_totp(make_user(Role.CONTENT_REVIEWER))
 
 
 def _content(
@@ -243,6 +243,13 @@ def test_editor_api_refuses_strangers_customers_and_forged_requests(writer, sect
         ).status_code
         == 403
     )
+
+
+def test_editor_api_needs_a_second_factor_for_staff(section) -> None:
+    client = Client()
+    client.force_login(make_user(Role.CONTENT_REVIEWER))
+    refused = client.get(EDITOR)
+    assert refused.status_code == 403 and "two-factor" in refused.json()["detail"]
 
 
 def test_editor_can_add_a_translation_with_put(writer, reviewer, section) -> None:

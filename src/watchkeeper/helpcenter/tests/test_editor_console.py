@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from watchkeeper.accounts.roles import Role
-from watchkeeper.accounts.tests.factories import make_user
+from watchkeeper.accounts.tests.factories import enrol_totp, make_user
 from watchkeeper.helpcenter import actions
 from watchkeeper.helpcenter.diff import revision_diff, unified_diff
 from watchkeeper.helpcenter.models import Attachment, Category, Revision, Section, Workflow
@@ -39,12 +39,12 @@ def section() -> Section:
 
 @pytest.fixture
 def writer():
-    return make_user(Role.AGENT)
+    return enrol_totp(make_user(Role.AGENT))
 
 
 @pytest.fixture
 def reviewer():
-    return make_user(Role.CONTENT_REVIEWER)
+    return enrol_totp(make_user(Role.CONTENT_REVIEWER))
 
 
 def _client(user) -> Client:
@@ -65,7 +65,15 @@ def test_console_pages_are_for_editors_only(writer, section) -> None:
     html = page.content.decode()
     assert "Help-center articles" in html and "Content gaps" in html
     assert "Review queue" not in html  # agents write; reviewing is someone else's job
-    assert "Review queue" in _client(make_user(Role.TEAM_LEAD)).get("/en/console/help/").content.decode()
+    assert (
+        "Review queue"
+        in _client(enrol_totp(make_user(Role.TEAM_LEAD))).get("/en/console/help/").content.decode()
+    )
+
+
+def test_staff_without_a_second_factor_are_sent_to_enrol(section) -> None:
+    response = _client(make_user(Role.CONTENT_REVIEWER)).get("/en/console/help/review/")
+    assert response.status_code == 302 and response["Location"].startswith("/en/accounts/2fa/totp/activate/")
 
 
 def test_writing_submitting_reviewing_and_publishing_through_the_pages(
