@@ -413,8 +413,9 @@ def editor_edit(request: HttpRequest, slug: str, language: str) -> HttpResponse:
     )
     if item is not None and item.working_revision is not None:
         initial = RevisionForm.initial_from(item.working_revision)
-    elif source is not None and source.working_revision is not None:
-        initial = RevisionForm.initial_from(source.working_revision)  # translate from the source text
+    elif source is not None and (source.published_revision or source.working_revision) is not None:
+        # Translate the reviewed source text, not a draft that may still be sent back.
+        initial = RevisionForm.initial_from(source.published_revision or source.working_revision)
     else:
         initial = {}
     form = RevisionForm(request.POST or None, initial=initial)
