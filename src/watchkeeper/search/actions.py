@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from watchkeeper.search import analysis
-from watchkeeper.search.backends import LENGTH_TERM, IndexRow, current_backend, filter_terms
+from watchkeeper.search import analysis, highlight
+from watchkeeper.search.backends import LENGTH_TERM, IndexRow, SearchFilters, current_backend
 from watchkeeper.search.models import QueryLog, SearchDocument, Suggestion
 from watchkeeper.search.text import fold_for_suggestions, normalise_query
 
@@ -125,8 +125,13 @@ def index_documents(inputs: Sequence[DocumentInput]) -> list[SearchDocument]:
         document.level = item.level
         document.helpfulness = item.helpfulness
         document.published_at = item.published_at
-        document.title_terms = " ".join(analysis.analyze(item.title, item.language))
+        title_tokens = analysis.tokenize(document.title, item.language)
+        document.title_terms = " ".join(token.term for token in title_tokens)
+        document.title_offsets = highlight.term_offsets(title_tokens)
         document.body_terms = " ".join(analysis.analyze(f"{item.summary}\n{item.body}", item.language))
+        document.snippet_offsets = highlight.term_offsets(
+            analysis.tokenize(highlight.snippet_source(item.summary or item.body), item.language)
+        )
         documents.append(document)
 
     new = [document for document in documents if document.pk is None]
@@ -148,6 +153,8 @@ def index_documents(inputs: Sequence[DocumentInput]) -> list[SearchDocument]:
                 "level",
                 "title_terms",
                 "body_terms",
+                "title_offsets",
+                "snippet_offsets",
                 "helpfulness",
                 "published_at",
                 "updated_at",
@@ -185,9 +192,7 @@ def index_documents(inputs: Sequence[DocumentInput]) -> list[SearchDocument]:
         [
             IndexRow(
                 id=document.pk,
-                filters=" ".join(
-                    filter_terms(document.group, document.kind, document.category, document.level)
-                ),
+                filters=SearchFilters(document.group, document.kind, document.category, document.level),
                 title_terms=document.title_terms,
                 body_terms=document.body_terms,
             )
@@ -220,7 +225,7 @@ def remove_documents(kind: str, object_id: int, languages: Iterable[str] | None 
     _bump("search_termstatistic", "term", terms)
     _bump("search_vocabularyword", "word", words)
     _bump_vocabulary_version()
-    current_backend().delete([document.pk for document in doomed])
+    current_backend().delete([(document.pk, document.group, document.kind) for document in doomed])
     SearchDocument.objects.filter(pk__in=[document.pk for document in doomed]).delete()
     return len(doomed)
 

@@ -331,6 +331,21 @@ def detect_language(text: str, default: str = "en") -> str:
     changes it. Latin script goes to langid restricted to our Latin-script languages, and stays with
     `default` when the text is too short to tell (a single word such as "USDT").
     """
+    by_script = script_language(text)
+    if by_script:
+        return by_script
+    sample = text[:1000]
+    letters = _LATIN_LETTER.findall(sample)
+    if len(letters) < 4 or len(_WORD.findall(sample)) < 2:
+        return default if default in LANGUAGES else "en"
+    language, probability = _latin_identifier().classify(sample)
+    if probability < 0.5:
+        return default if default in LANGUAGES else "en"
+    return str(language)
+
+
+def script_language(text: str) -> str | None:
+    """The language that the script of `text` gives away, if it does (see `detect_language`)."""
     sample = text[:1000]
     if _KANA.search(sample):
         return "ja"
@@ -343,13 +358,7 @@ def detect_language(text: str, default: str = "en") -> str:
         return "ru"
     if _VIETNAMESE.search(sample):
         return "vi"
-    letters = _LATIN_LETTER.findall(sample)
-    if len(letters) < 4 or len(_WORD.findall(sample)) < 2:
-        return default if default in LANGUAGES else "en"
-    language, probability = _latin_identifier().classify(sample)
-    if probability < 0.5:
-        return default if default in LANGUAGES else "en"
-    return str(language)
+    return None
 
 
 def has_han(text: str) -> bool:

@@ -27,6 +27,10 @@ class SearchDocument(models.Model):
     level = models.CharField(_("level"), max_length=16, blank=True)
     title_terms = models.TextField(blank=True)
     body_terms = models.TextField(blank=True)
+    # Where each term occurs in the title and in the snippet source (highlight.term_offsets), so that
+    # results are highlighted without analysing their text again.
+    title_offsets = models.TextField(blank=True)
+    snippet_offsets = models.TextField(blank=True)
     helpfulness = models.FloatField(_("helpfulness"), default=0.0)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -36,6 +40,16 @@ class SearchDocument(models.Model):
         verbose_name_plural = _("search documents")
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id", "language"], name="search_document_unique")
+        ]
+        indexes = [
+            # The columns read for many documents at once, the sort keys of ranked documents and the
+            # addresses of suggested titles: SQLite reads them from here (see backends) because its rows
+            # store them after the body. Declared here so that Django keeps the index when it remakes
+            # the table on SQLite for a migration.
+            models.Index(
+                fields=["id", "kind", "object_id", "language", "helpfulness", "published_at", "url"],
+                name="search_document_lookup",
+            )
         ]
 
     def __str__(self) -> str:

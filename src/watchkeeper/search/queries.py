@@ -10,15 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils.safestring import SafeString
 
 from watchkeeper.search import analysis
 from watchkeeper.search.actions import VOCABULARY_VERSION_KEY
-from watchkeeper.search.backends import current_backend, filter_terms
-from watchkeeper.search.highlight import highlight, snippet
-from watchkeeper.search.models import QueryLog, SearchDocument, Suggestion, VocabularyWord
+from watchkeeper.search.backends import Candidate, SearchFilters, current_backend, suggestions
+from watchkeeper.search.highlight import Highlighter
+from watchkeeper.search.models import QueryLog, SearchDocument, VocabularyWord
 from watchkeeper.search.text import fold_for_suggestions
 
 MAX_RESULTS = 100  # ten pages; nobody reads further, and it bounds the ranking cost
@@ -62,11 +61,17 @@ def query_language(query: str, requested: str | None) -> str:
     """
     if not requested or requested not in analysis.LANGUAGES:
         return analysis.detect_language(query)
-    detected = analysis.detect_language(query, default=requested)
-    requested_group, detected_group = analysis.search_group(requested), analysis.search_group(detected)
+    non_latin = _SCRIPT_GROUPS.keys()
+    requested_group = analysis.search_group(requested)
+    if requested_group in non_latin:
+        detected = analysis.detect_language(query, default=requested)
+    else:
+        # Only a script can override a Latin-script page language below, so the statistical guess
+        # among Latin-script languages (the costly part of detection) would not change the answer.
+        detected = analysis.script_language(query) or requested
+    detected_group = analysis.search_group(detected)
     if requested_group == detected_group:
         return requested
-    non_latin = _SCRIPT_GROUPS.keys()
     if detected_group in non_latin or (requested_group in non_latin and analysis.is_latin_script(query)):
         return detected
     return requested
@@ -91,35 +96,31 @@ def search(
     terms = analysis.analyze(query, language)
     if not terms:
         return results
-    ranked = current_backend().rank(group, terms, filter_terms(group, kind, category, level), MAX_RESULTS)
+    ranked = current_backend().rank(terms, SearchFilters(group, kind, category, level), MAX_RESULTS)
     if ranked:
-        scores = dict(ranked)
-        # Sort keys for every candidate, full rows only for the page shown.
-        keys = SearchDocument.objects.filter(pk__in=scores).values_list(
-            "pk", "kind", "object_id", "language", "helpfulness", "published_at"
-        )
-        candidates = _prefer_requested_variant(
-            [(row[1:4], row[0], scores[row[0]], row[4], row[5]) for row in keys], language
-        )
+        candidates = _prefer_requested_variant(ranked, language)
         # Freshness and helpfulness only break (near-)ties: relevance comes first.
         candidates.sort(
-            key=lambda row: (-round(row[2], 2), -row[3], -(row[4].timestamp() if row[4] else 0.0))
+            key=lambda candidate: (-round(candidate.score, 2), -candidate.helpfulness, -candidate.published)
         )
         results.total = len(candidates)
         first = (results.page - 1) * per_page
         shown = candidates[first : first + per_page]
-        documents = SearchDocument.objects.in_bulk([row[1] for row in shown])
-        term_set = set(terms)
-        for _identity, document_id, score, _helpfulness, _published in shown:
-            document = documents[document_id]
+        # Full rows only for the page shown.
+        documents = SearchDocument.objects.in_bulk([candidate.id for candidate in shown])
+        highlighter = Highlighter(terms)
+        for candidate in shown:
+            document = documents[candidate.id]
             results.hits.append(
                 SearchHit(
                     document=document,
-                    score=score,
-                    title_html=highlight(document.title, term_set, document.language)
+                    score=candidate.score,
+                    title_html=highlighter.title(document.title, document.title_offsets)
                     if with_snippets
                     else SafeString(""),
-                    snippet_html=snippet(document.summary or document.body, term_set, document.language)
+                    snippet_html=highlighter.snippet(
+                        document.summary or document.body, document.snippet_offsets
+                    )
                     if with_snippets
                     else SafeString(""),
                 )
@@ -142,17 +143,13 @@ def search(
     return results
 
 
-_Candidate = tuple[tuple[str, int, str], int, float, float, Any]
-
-
-def _prefer_requested_variant(candidates: list[_Candidate], language: str) -> list[_Candidate]:
+def _prefer_requested_variant(candidates: list[Candidate], language: str) -> list[Candidate]:
     """One hit per object: a zh-hant reader gets the zh-hant translation when both variants match."""
-    best: dict[tuple[str, int], _Candidate] = {}
+    best: dict[tuple[str, int], Candidate] = {}
     for candidate in candidates:
-        (kind, object_id, candidate_language) = candidate[0]
-        current = best.get((kind, object_id))
-        if current is None or (candidate_language == language and current[0][2] != language):
-            best[(kind, object_id)] = candidate
+        current = best.get((candidate.kind, candidate.object_id))
+        if current is None or (candidate.language == language and current.language != language):
+            best[(candidate.kind, candidate.object_id)] = candidate
     return list(best.values())
 
 
@@ -236,17 +233,7 @@ def autocomplete(prefix: str, *, language: str | None = None, limit: int = 8) ->
     if not prefix:
         return []
     group = analysis.search_group(query_language(prefix, language))
-    key = fold_for_suggestions(prefix)
-    rows = Suggestion.objects.filter(group=group)
-    if connection.vendor == "postgresql":
-        rows = rows.filter(key__startswith=key)  # served by the varchar_pattern_ops index
-    else:
-        rows = rows.filter(key__gte=key, key__lt=key + "\U0010ffff")
-    candidates = list(
-        rows.order_by("key").values_list("text", "source", "weight", "position", "document__url")[
-            :AUTOCOMPLETE_SCAN
-        ]
-    )
+    candidates = suggestions(group, fold_for_suggestions(prefix), AUTOCOMPLETE_SCAN)
     # Whole-title matches from the first word rank above matches inside a title; then by weight.
     candidates.sort(key=lambda row: (row[3] > 0, -row[2]))
     completions: list[Completion] = []

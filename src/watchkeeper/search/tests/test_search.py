@@ -124,3 +124,73 @@ def test_statistics_follow_updates_and_removals() -> None:
     assert counts[""] == 1 and counts["delay"] == 1 and counts.get("pend", 0) == 0
     actions.remove_documents("article", 1)
     assert TermStatistic.objects.filter(group="en", term="").get().document_count == 0
+
+
+def _index_filtered(object_id: int, kind: str, category: str, level: str, title: str) -> None:
+    actions.index_documents(
+        [
+            actions.DocumentInput(
+                kind=kind,
+                object_id=object_id,
+                language="en",
+                title=title,
+                body="Confirmations on the network take time.",
+                url=f"/en/help/a/{object_id}/",
+                category=category,
+                level=level,
+            )
+        ]
+    )
+
+
+def test_filters_restrict_results_to_kind_category_and_level() -> None:
+    _index_filtered(1, "article", "deposits-withdrawals", "beginner", "Withdrawal pending")
+    _index_filtered(2, "article", "deposits-withdrawals", "advanced", "Withdrawal pending for hours")
+    _index_filtered(3, "article", "fees", "beginner", "Withdrawal fees")
+    _index_filtered(4, "topic", "deposits-withdrawals", "beginner", "Withdrawal pending again")
+
+    def found(**filters: str) -> set[int]:
+        return {hit.document.object_id for hit in queries.search("withdrawal", language="en", **filters).hits}
+
+    assert found() == {1, 2, 3}
+    assert found(category="deposits-withdrawals") == {1, 2}
+    assert found(level="beginner") == {1, 3}
+    assert found(category="deposits-withdrawals", level="advanced") == {2}
+    assert found(kind="topic") == {4}
+    assert found(category="kyc") == set()
+
+
+def test_terms_common_to_every_document_still_find_and_rank_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from watchkeeper.search import backends
+
+    # A help center large enough for "withdrawal" to be a common term: no term selects alone, so the
+    # documents holding all of them are ranked.
+    monkeypatch.setattr(backends, "COMMON_TERM_MIN", 0)
+    _index(1, "en", "Deposit arrived late", "A withdrawal from another platform can take long.")
+    _index(2, "en", "Withdrawal pending", "Your withdrawal waits for confirmations.")
+    _index(3, "en", "Reset 2FA", "Contact support before any withdrawal.")
+    results = queries.search("withdrawal", language="en")
+    assert [hit.document.object_id for hit in results.hits][:1] == [2]
+    assert results.total == 3
+
+
+def test_removed_documents_are_no_longer_found() -> None:
+    _index(1, "en", "Withdrawal pending", "Your withdrawal waits for confirmations.")
+    _index(2, "en", "Withdrawal fees", "Fees depend on the network.")
+    actions.remove_documents("article", 1)
+    assert [hit.document.object_id for hit in queries.search("withdrawal", language="en").hits] == [2]
+
+
+def test_highlights_mark_every_matched_character_and_pick_the_fullest_passage() -> None:
+    from watchkeeper.search.highlight import Highlighter, snippet_source, term_offsets
+
+    title = "谁在控制比特币网络 (12)"
+    terms = analysis.analyze("谁在控制比特币网络", "zh-hans")
+    marked = Highlighter(terms).title(title, term_offsets(analysis.tokenize(title, "zh-hans")))
+    # Words and their overlapping character pairs make one mark, so no matched character is left out.
+    assert marked == "<mark>谁在控制比特币网络</mark> (12)"
+
+    body = "Fees are listed in the app. " * 20 + "A pending withdrawal waits for network confirmations."
+    offsets = term_offsets(analysis.tokenize(snippet_source(body), "en"))
+    passage = Highlighter(analysis.analyze("pending withdrawal", "en")).snippet(body, offsets)
+    assert passage.startswith("…") and "<mark>pending</mark> <mark>withdrawal</mark>" in passage
