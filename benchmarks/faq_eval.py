@@ -1,10 +1,11 @@
 """FAQ matcher quality on BANKING77 and CLINC150 through `watchkeeper faq-eval`.
 
-BANKING77: train.csv split per category (20% held out, fixed seed). CLINC150: `train` as train,
-`val` + `oos_val` as test, "oos" marking out-of-scope rows. The CSVs are written to a temporary folder
-and the app's own command is run on them; its JSON lines are printed with the data set's name.
+BANKING77: train.csv split per category (20% held out), once per --seed: a setting should hold on
+several splits, not just on one. CLINC150: `train` as train, `val` + `oos_val` as test, "oos" marking
+out-of-scope rows (fixed splits, so it runs once). The CSVs are written to a temporary folder and the
+app's own command is run on them; its JSON lines are printed with the data set's name.
 
-Usage: python benchmarks/faq_eval.py [--data ../shared/data] [--seed 0]
+Usage: python benchmarks/faq_eval.py [--data ../shared/data] [--seed 0 [1 2 ...]]
 """
 
 from __future__ import annotations
@@ -53,17 +54,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, nargs="+", default=[0], help="BANKING77 split seeds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wk-faq-") as folder:
         work = Path(folder)
-        train_rows, test_rows = split_per_category(
-            read_labelled_csv(args.data / "banking77" / "train.csv"), test_share=0.2, seed=args.seed
-        )
-        report = faq_eval(
-            write_csv(work / "b77-train.csv", train_rows), write_csv(work / "b77-test.csv", test_rows)
-        )
-        print(json.dumps({"dataset": "banking77", "seed": args.seed, **report}))
+        banking = read_labelled_csv(args.data / "banking77" / "train.csv")
+        for seed in args.seed:
+            train_rows, test_rows = split_per_category(banking, test_share=0.2, seed=seed)
+            report = faq_eval(
+                write_csv(work / "b77-train.csv", train_rows), write_csv(work / "b77-test.csv", test_rows)
+            )
+            print(json.dumps({"dataset": "banking77", "seed": seed, **report}), flush=True)
 
         clinc = json.loads((args.data / "clinc150" / "dev.json").read_text(encoding="utf-8"))
         clinc_train = write_csv(work / "clinc-train.csv", [tuple(item) for item in clinc["train"]])

@@ -15,7 +15,7 @@ from watchkeeper.answers.evaluation import (
     read_labelled_csv,
     split_per_category,
 )
-from watchkeeper.answers.matcher import Matcher, MatchResult
+from watchkeeper.answers.matcher import Matcher, MatchResult, _analyse
 from watchkeeper.search import analysis
 
 DEPOSIT, WITHDRAWAL, TWO_FACTOR, KYC, FEES = 1, 2, 3, 4, 5
@@ -202,6 +202,13 @@ def test_articles_sharing_a_text_do_not_break_training() -> None:
     matcher = Matcher.train([(1, "Same question"), (2, "Same question"), (3, "Trading fees")])
     assert {candidate.article_id for candidate in matcher.match("same question").candidates[:2]} == {1, 2}
     assert top(matcher.match("trading fees")) == 3
+
+
+def test_the_first_and_last_terms_pair_with_marks_that_text_cannot_forge() -> None:
+    words = _analyse("Why $ was my card declined ^", english).views[0]
+    # The analyser's extra terms (here the truncation "declin_") come last, so the end mark follows them.
+    # The text's own "$" and "^" are not words: no other pair involves a mark.
+    assert [word for word in words if "^" in word or "$" in word] == ["^ why", "declin_ $"]
 
 
 def test_training_needs_a_text() -> None:
