@@ -8,7 +8,7 @@ from django.utils import translation
 from ninja import Field, Router, Schema
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
-from watchkeeper.answers.queries import match_question
+from watchkeeper.answers.queries import Answer, match_question
 
 router = Router(tags=["answers"])
 
@@ -39,22 +39,8 @@ class MatchOut(Schema):
 @router.post(
     "/match", response=MatchOut, auth=None, throttle=[AnonRateThrottle("30/m"), AuthRateThrottle("300/m")]
 )
-def match(request: HttpRequest, payload: MatchIn) -> MatchOut:
+def match(request: HttpRequest, payload: MatchIn) -> Answer:
     codes = {code for code, _name in settings.LANGUAGES}
     language = payload.language if payload.language in codes else translation.get_language() or "en"
-    answer = match_question(payload.question, language=str(language), limit=payload.limit)
-    return MatchOut(
-        decision=answer.decision,
-        articles=[
-            MatchedArticleOut(
-                slug=item.slug,
-                title=item.title,
-                summary=item.summary,
-                url=item.url,
-                language=item.language,
-                is_fallback=item.is_fallback,
-                confidence=item.confidence,
-            )
-            for item in answer.articles
-        ],
-    )
+    # Answer and its articles are dataclasses with the schema's fields; ninja reads them as they are.
+    return match_question(payload.question, language=str(language), limit=payload.limit)

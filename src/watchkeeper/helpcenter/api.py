@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import translation
@@ -25,7 +26,14 @@ from ninja.utils import check_csrf
 from watchkeeper.accounts.queries import has_second_factor, is_staff_member
 from watchkeeper.helpcenter import actions, queries
 from watchkeeper.helpcenter.diff import unified_diff
-from watchkeeper.helpcenter.models import Article, ArticleTranslation, Category, Section
+from watchkeeper.helpcenter.models import (
+    Article,
+    ArticleTranslation,
+    Category,
+    ReviewComment,
+    Revision,
+    Section,
+)
 from watchkeeper.helpcenter.rendering import render_markdown
 
 router = Router(tags=["help center"])
@@ -246,13 +254,10 @@ def _editor(request: HttpRequest, permission: str | None = None) -> Any:
 
 
 def _translation(slug: str, language: str) -> ArticleTranslation:
-    return get_object_or_404(
-        ArticleTranslation.objects.select_related(
-            "article__section__category", "working_revision", "published_revision"
-        ),
-        article__slug=slug,
-        language=language,
-    )
+    item = queries.editor_translation(slug, language)
+    if item is None:
+        raise Http404("This article has no translation in that language.")
+    return item
 
 
 class RevisionIn(Schema):
@@ -294,6 +299,14 @@ class RevisionOut(Schema):
     approved_at: datetime | None
     approved_by: str | None
 
+    @staticmethod
+    def resolve_author(revision: Revision) -> str | None:
+        return revision.author.email if revision.author else None
+
+    @staticmethod
+    def resolve_approved_by(revision: Revision) -> str | None:
+        return revision.approved_by.email if revision.approved_by else None
+
 
 class CommentOut(Schema):
     verdict: str
@@ -301,6 +314,14 @@ class CommentOut(Schema):
     author: str | None
     revision: int | None
     created_at: datetime
+
+    @staticmethod
+    def resolve_author(comment: ReviewComment) -> str | None:
+        return comment.author.email if comment.author else None
+
+    @staticmethod
+    def resolve_revision(comment: ReviewComment) -> int | None:
+        return comment.revision.number if comment.revision else None
 
 
 class TranslationOut(Schema):
@@ -313,41 +334,26 @@ class TranslationOut(Schema):
     working_revision: RevisionOut | None
     last_reviewed_at: datetime | None
 
+    @staticmethod
+    def resolve_slug(item: ArticleTranslation) -> str:
+        return item.article.slug
+
+    @staticmethod
+    def resolve_published_revision(item: ArticleTranslation) -> int | None:
+        return item.published_revision.number if item.published_revision else None
+
 
 class TranslationDetailOut(TranslationOut):
     revisions: list[RevisionOut]
     comments: list[CommentOut]
 
+    @staticmethod
+    def resolve_revisions(item: ArticleTranslation) -> Any:
+        return item.revisions.select_related("author", "approved_by").order_by("-number")
 
-def _revision_out(revision: Any) -> RevisionOut | None:
-    if revision is None:
-        return None
-    return RevisionOut(
-        number=revision.number,
-        title=revision.title,
-        summary=revision.summary,
-        body=revision.body,
-        sample_questions=list(revision.sample_questions),
-        note=revision.note,
-        author=revision.author.email if revision.author else None,
-        created_at=revision.created_at,
-        submitted_at=revision.submitted_at,
-        approved_at=revision.approved_at,
-        approved_by=revision.approved_by.email if revision.approved_by else None,
-    )
-
-
-def _translation_out(item: ArticleTranslation) -> TranslationOut:
-    return TranslationOut(
-        slug=item.article.slug,
-        language=item.language,
-        workflow=item.workflow,
-        outdated=item.outdated,
-        publish_at=item.publish_at,
-        published_revision=item.published_revision.number if item.published_revision else None,
-        working_revision=_revision_out(item.working_revision),
-        last_reviewed_at=item.last_reviewed_at,
-    )
+    @staticmethod
+    def resolve_comments(item: ArticleTranslation) -> Any:
+        return item.comments.select_related("author", "revision")
 
 
 class EditorFilters(Schema):
@@ -358,17 +364,16 @@ class EditorFilters(Schema):
 
 @editor_router.get("/articles", response=list[TranslationOut])
 @paginate(PageNumberPagination, page_size=50)
-def editor_list(request: HttpRequest, filters: Query[EditorFilters]) -> list[TranslationOut]:
+def editor_list(request: HttpRequest, filters: Query[EditorFilters]) -> QuerySet[ArticleTranslation]:
     """Every translation in every state, for writers and reviewers."""
     _editor(request)
-    items = queries.editor_translations(
+    return queries.editor_translations(
         workflow=filters.workflow or "", language=filters.language or "", outdated=filters.outdated
     )
-    return [_translation_out(item) for item in items]
 
 
 @editor_router.post("/articles", response={201: TranslationOut})
-def editor_create(request: HttpRequest, payload: ArticleCreateIn) -> Status[TranslationOut]:
+def editor_create(request: HttpRequest, payload: ArticleCreateIn) -> Status[ArticleTranslation]:
     """A new article as a draft in `language`; nobody sees it until it is submitted and approved."""
     user = _editor(request, actions.WRITE_PERMISSION)
     section = get_object_or_404(Section, category__slug=payload.category, slug=payload.section)
@@ -384,30 +389,13 @@ def editor_create(request: HttpRequest, payload: ArticleCreateIn) -> Status[Tran
         )
     except actions.WorkflowError as error:
         raise HttpError(409, str(error)) from error
-    return Status(201, _translation_out(_translation(item.article.slug, item.language)))
+    return Status(201, _translation(item.article.slug, item.language))
 
 
 @editor_router.get("/articles/{slug}/{language}", response=TranslationDetailOut)
-def editor_detail(request: HttpRequest, slug: str, language: str) -> TranslationDetailOut:
+def editor_detail(request: HttpRequest, slug: str, language: str) -> ArticleTranslation:
     _editor(request)
-    item = _translation(slug, language)
-    summary = _translation_out(item)
-    revisions = item.revisions.select_related("author", "approved_by").order_by("-number")
-    comments = item.comments.select_related("author", "revision")
-    return TranslationDetailOut(
-        **summary.dict(),
-        revisions=[out for out in map(_revision_out, revisions) if out is not None],
-        comments=[
-            CommentOut(
-                verdict=comment.verdict,
-                body=comment.body,
-                author=comment.author.email if comment.author else None,
-                revision=comment.revision.number if comment.revision else None,
-                created_at=comment.created_at,
-            )
-            for comment in comments
-        ],
-    )
+    return _translation(slug, language)
 
 
 @editor_router.put("/articles/{slug}/{language}", response={200: TranslationOut, 201: TranslationOut})
@@ -416,7 +404,7 @@ def editor_save(
     slug: str,
     language: LanguageCode,
     payload: RevisionIn,
-) -> Status[TranslationOut]:
+) -> Status[ArticleTranslation]:
     """Save a new draft revision; creates the translation if the article has none in `language`."""
     user = _editor(request, actions.WRITE_PERMISSION)
     article = get_object_or_404(Article, slug=slug)
@@ -430,7 +418,7 @@ def editor_save(
             status = 200
     except actions.WorkflowError as error:
         raise HttpError(409, str(error)) from error
-    return Status(status, _translation_out(_translation(slug, language)))
+    return Status(status, _translation(slug, language))
 
 
 class ApproveIn(Schema):
@@ -442,23 +430,23 @@ class CommentIn(Schema):
     comment: str = Field(..., min_length=1, max_length=2000)
 
 
-def _step(request: HttpRequest, slug: str, language: str, permission: str, step: Any) -> TranslationOut:
+def _step(request: HttpRequest, slug: str, language: str, permission: str, step: Any) -> ArticleTranslation:
     user = _editor(request, permission)
     item = _translation(slug, language)
     try:
         step(user, item)
     except actions.WorkflowError as error:
         raise HttpError(409, str(error)) from error
-    return _translation_out(_translation(slug, language))
+    return _translation(slug, language)
 
 
 @editor_router.post("/articles/{slug}/{language}/submit", response=TranslationOut)
-def editor_submit(request: HttpRequest, slug: str, language: str) -> TranslationOut:
+def editor_submit(request: HttpRequest, slug: str, language: str) -> ArticleTranslation:
     return _step(request, slug, language, actions.WRITE_PERMISSION, actions.submit_for_review)
 
 
 @editor_router.post("/articles/{slug}/{language}/approve", response=TranslationOut)
-def editor_approve(request: HttpRequest, slug: str, language: str, payload: ApproveIn) -> TranslationOut:
+def editor_approve(request: HttpRequest, slug: str, language: str, payload: ApproveIn) -> ArticleTranslation:
     """Approve the revision in review (not your own): publish now or at `publish_at`."""
     return _step(
         request,
@@ -472,7 +460,9 @@ def editor_approve(request: HttpRequest, slug: str, language: str, payload: Appr
 
 
 @editor_router.post("/articles/{slug}/{language}/send-back", response=TranslationOut)
-def editor_send_back(request: HttpRequest, slug: str, language: str, payload: CommentIn) -> TranslationOut:
+def editor_send_back(
+    request: HttpRequest, slug: str, language: str, payload: CommentIn
+) -> ArticleTranslation:
     return _step(
         request,
         slug,
@@ -483,12 +473,12 @@ def editor_send_back(request: HttpRequest, slug: str, language: str, payload: Co
 
 
 @editor_router.post("/articles/{slug}/{language}/archive", response=TranslationOut)
-def editor_archive(request: HttpRequest, slug: str, language: str) -> TranslationOut:
+def editor_archive(request: HttpRequest, slug: str, language: str) -> ArticleTranslation:
     return _step(request, slug, language, actions.REVIEW_PERMISSION, actions.archive)
 
 
 @editor_router.post("/articles/{slug}/{language}/restore", response=TranslationOut)
-def editor_restore(request: HttpRequest, slug: str, language: str) -> TranslationOut:
+def editor_restore(request: HttpRequest, slug: str, language: str) -> ArticleTranslation:
     return _step(request, slug, language, actions.REVIEW_PERMISSION, actions.restore)
 
 

@@ -114,7 +114,11 @@ def review_queue() -> QuerySet[ArticleTranslation]:
 def editor_translation(slug: str, language: str) -> ArticleTranslation | None:
     return (
         ArticleTranslation.objects.select_related(
-            "article__section__category", "working_revision__author", "published_revision", "last_reviewed_by"
+            "article__section__category",
+            "working_revision__author",
+            "working_revision__approved_by",
+            "published_revision",
+            "last_reviewed_by",
         )
         .filter(article__slug=slug, language=language)
         .first()

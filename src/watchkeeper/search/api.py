@@ -104,8 +104,5 @@ def autocomplete(
     q: str = Query(..., min_length=1, max_length=120),
     language: str | None = None,
     limit: int = Query(8, ge=1, le=20),
-) -> list[CompletionOut]:
-    return [
-        CompletionOut(text=item.text, source=item.source, url=item.url)
-        for item in queries.autocomplete(q, language=language, limit=limit)
-    ]
+) -> list[queries.Completion]:
+    return queries.autocomplete(q, language=language, limit=limit)

@@ -9,28 +9,12 @@ import pytest
 from django.test import Client
 
 from watchkeeper.accounts.roles import Role
-from watchkeeper.accounts.tests.factories import enrol_totp, make_user
+from watchkeeper.accounts.tests.factories import make_user
 from watchkeeper.helpcenter import actions
-from watchkeeper.helpcenter.models import ArticleTranslation, Category, Feedback, Section, Workflow
+from watchkeeper.helpcenter.models import ArticleTranslation, Feedback, Workflow
 
 pytestmark = pytest.mark.django_db
 EDITOR = "/api/v1/help/editor/articles"
-
-
-@pytest.fixture
-def section() -> Section:
-    category = Category.objects.create(slug="deposits", names={"en": "Deposits", "de": "Einzahlungen"})
-    return Section.objects.create(category=category, slug="crypto", names={"en": "Crypto deposits"})
-
-
-@pytest.fixture
-def writer():
-    return enrol_totp(make_user(Role.AGENT))
-
-
-@pytest.fixture
-def reviewer():
-    return enrol_totp(make_user(Role.CONTENT_REVIEWER))
 
 
 def _content(

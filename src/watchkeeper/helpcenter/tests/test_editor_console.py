@@ -15,7 +15,7 @@ from watchkeeper.accounts.roles import Role
 from watchkeeper.accounts.tests.factories import enrol_totp, make_user
 from watchkeeper.helpcenter import actions
 from watchkeeper.helpcenter.diff import revision_diff, unified_diff
-from watchkeeper.helpcenter.models import Attachment, Category, Revision, Section, Workflow
+from watchkeeper.helpcenter.models import ArticleTranslation, Attachment, Revision, Workflow
 from watchkeeper.helpcenter.rendering import render_markdown
 from watchkeeper.search import actions as search_actions
 
@@ -31,30 +31,21 @@ def media_in_tmp(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def section() -> Section:
-    category = Category.objects.create(slug="deposits", names={"en": "Deposits"})
-    return Section.objects.create(category=category, slug="crypto", names={"en": "Crypto deposits"})
-
-
-@pytest.fixture
-def writer():
-    return enrol_totp(make_user(Role.AGENT))
-
-
-@pytest.fixture
-def reviewer():
-    return enrol_totp(make_user(Role.CONTENT_REVIEWER))
-
-
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def _content(title: str, body: str) -> actions.RevisionInput:
-    return actions.RevisionInput(title=title, body=body)
+def _draft(writer, section, slug: str, title: str, body: str) -> ArticleTranslation:
+    return actions.create_article(
+        writer,
+        section=section,
+        slug=slug,
+        level="beginner",
+        language="en",
+        content=actions.RevisionInput(title=title, body=body),
+    )
 
 
 def test_console_pages_are_for_editors_only(writer, section) -> None:
@@ -119,27 +110,18 @@ def test_writing_submitting_reviewing_and_publishing_through_the_pages(
     assert 'value="approve"' not in writing.get("/en/console/help/a/deposit-missing/en/").content.decode()
     writing.post(workflow, {"step": "approve"})
     reviewing.post(workflow, {"step": "send_back", "comment": ""})
-    assert actions_state("deposit-missing") == Workflow.IN_REVIEW
+    assert _workflow_of("deposit-missing") == Workflow.IN_REVIEW
     reviewing.post(workflow, {"step": "approve", "comment": "Checked with the ops team"})
-    assert actions_state("deposit-missing") == Workflow.PUBLISHED
+    assert _workflow_of("deposit-missing") == Workflow.PUBLISHED
     assert "Wait for 6 confirmations" in client.get("/en/help/a/deposit-missing/").content.decode()
 
 
-def actions_state(slug: str) -> str:
-    from watchkeeper.helpcenter.models import ArticleTranslation
-
+def _workflow_of(slug: str) -> str:
     return ArticleTranslation.objects.get(article__slug=slug, language="en").workflow
 
 
 def test_a_missing_translation_starts_from_the_source_text(writer, reviewer, section) -> None:
-    item = actions.create_article(
-        writer,
-        section=section,
-        slug="fees",
-        level="beginner",
-        language="en",
-        content=_content("Fees", "Maker 0.1%"),
-    )
+    item = _draft(writer, section, "fees", "Fees", "Maker 0.1%")
     page = _client(writer).get("/en/console/help/a/fees/de/").content.decode()
     assert "Maker 0.1%" in page and "The form starts from the source text" in page
     _client(writer).post("/en/console/help/a/fees/de/", {"title": "Gebühren", "body": "Maker 0,1 %"})
@@ -147,14 +129,7 @@ def test_a_missing_translation_starts_from_the_source_text(writer, reviewer, sec
 
 
 def test_archiving_asks_for_confirmation(writer, reviewer, section) -> None:
-    item = actions.create_article(
-        writer,
-        section=section,
-        slug="fees",
-        level="beginner",
-        language="en",
-        content=_content("Fees", "Maker"),
-    )
+    item = _draft(writer, section, "fees", "Fees", "Maker")
     actions.submit_for_review(writer, item)
     actions.approve(reviewer, item)
     html = _client(reviewer).get("/en/console/help/a/fees/en/").content.decode()
@@ -162,14 +137,7 @@ def test_archiving_asks_for_confirmation(writer, reviewer, section) -> None:
 
 
 def test_images_are_accepted_and_served_and_disguised_files_refused(writer, section, settings) -> None:
-    item = actions.create_article(
-        writer,
-        section=section,
-        slug="kyc",
-        level="beginner",
-        language="en",
-        content=_content("KYC", "Upload ID"),
-    )
+    item = _draft(writer, section, "kyc", "KYC", "Upload ID")
     client = _client(writer)
     client.post(
         "/en/console/help/a/kyc/attachments/",
@@ -202,14 +170,7 @@ def test_images_are_accepted_and_served_and_disguised_files_refused(writer, sect
 
 
 def test_oversized_files_are_refused_with_the_limit_named(writer, section, monkeypatch) -> None:
-    actions.create_article(
-        writer,
-        section=section,
-        slug="kyc",
-        level="beginner",
-        language="en",
-        content=_content("KYC", "Upload ID"),
-    )
+    _draft(writer, section, "kyc", "KYC", "Upload ID")
     monkeypatch.setitem(actions.ATTACHMENT_LIMITS, Attachment.Kind.IMAGE, 100)
     response = _client(writer).post(
         "/en/console/help/a/kyc/attachments/",
@@ -221,14 +182,7 @@ def test_oversized_files_are_refused_with_the_limit_named(writer, section, monke
 
 
 def test_customers_cannot_upload(section, writer) -> None:
-    actions.create_article(
-        writer,
-        section=section,
-        slug="kyc",
-        level="beginner",
-        language="en",
-        content=_content("KYC", "Upload ID"),
-    )
+    _draft(writer, section, "kyc", "KYC", "Upload ID")
     response = _client(make_user(Role.CUSTOMER)).post(
         "/en/console/help/a/kyc/attachments/", {"file": io.BytesIO(PNG)}
     )
@@ -254,14 +208,7 @@ def test_content_gaps_list_unanswered_and_unclicked_searches_and_unhelpful_artic
     search_actions.log_query(
         query="rare question", language="en", result_count=0, user_id=None, session_key="x"
     )
-    item = actions.create_article(
-        writer,
-        section=section,
-        slug="fees",
-        level="beginner",
-        language="en",
-        content=_content("Fees", "Maker"),
-    )
+    item = _draft(writer, section, "fees", "Fees", "Maker")
     actions.submit_for_review(writer, item)
     actions.approve(reviewer, item)
     for number in range(3):

@@ -11,27 +11,11 @@ from django.utils import timezone
 from watchkeeper.accounts.roles import Role
 from watchkeeper.accounts.tests.factories import make_user
 from watchkeeper.helpcenter import actions
-from watchkeeper.helpcenter.models import Category, Section, Workflow
+from watchkeeper.helpcenter.models import Workflow
 from watchkeeper.helpcenter.queries import published
 from watchkeeper.search import queries as search_queries
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def section() -> Section:
-    category = Category.objects.create(slug="deposits", names={"en": "Deposits", "zh-hans": "充值"})
-    return Section.objects.create(category=category, slug="crypto", names={"en": "Crypto deposits"})
-
-
-@pytest.fixture
-def writer():
-    return make_user(Role.AGENT)
-
-
-@pytest.fixture
-def reviewer():
-    return make_user(Role.CONTENT_REVIEWER)
 
 
 def _content(
