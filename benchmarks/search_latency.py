@@ -99,6 +99,7 @@ def main() -> None:
             actions.index_documents(batch)
             batch = []
     actions.index_documents(batch)
+    actions.optimize_index()  # as the nightly job does, and as anyone should after a bulk load
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE search_searchdocument")

@@ -25,8 +25,10 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
     path("help/", include("watchkeeper.helpcenter.urls")),
+    path("tickets/", include("watchkeeper.tickets.urls")),
     path("console/", include(("watchkeeper.accounts.console_urls", "console"))),
     path("console/help/", include("watchkeeper.helpcenter.editor_urls")),
+    path("console/tickets/", include("watchkeeper.tickets.console_urls")),
     path("account/", include("watchkeeper.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -132,6 +132,10 @@ class AgentProfile(models.Model):
     max_concurrent_chats = models.PositiveSmallIntegerField(
         _("maximum concurrent chats"), default=3, validators=[MaxValueValidator(20)]
     )
+    # Automatic assignment stops giving an agent tickets once this many unsolved ones are theirs.
+    max_open_tickets = models.PositiveSmallIntegerField(
+        _("maximum open tickets"), default=30, validators=[MaxValueValidator(500)]
+    )
     presence = models.CharField(
         _("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE
     )

@@ -28,6 +28,7 @@ _AGENT = [
     "accounts.view_agentprofile",
     # Agents know what customers ask: they may draft articles, which a reviewer then approves.
     "helpcenter.write_articles",
+    "tickets.work_tickets",
 ]
 _EXPERT = [*_AGENT, "accounts.handle_expert_cases"]
 _LEAD = [
@@ -37,6 +38,7 @@ _LEAD = [
     "accounts.change_team",
     "accounts.view_analytics",
     "helpcenter.review_articles",
+    "tickets.view_all_tickets",
 ]
 
 # "app_label.codename" per role. "*" means every permission that exists (admins).

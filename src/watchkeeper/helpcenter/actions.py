@@ -18,6 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from watchkeeper.core import files
 from watchkeeper.helpcenter import queries
 from watchkeeper.helpcenter.models import (
     Article,
@@ -413,25 +414,8 @@ def record_feedback(
     return feedback
 
 
-@dataclass(frozen=True)
-class _FileType:
-    kind: str
-    content_type: str
-    extension: str
-
-
-# Recognised by their first bytes, never by the name or the browser's claim: an HTML or SVG file
-# renamed to .png would otherwise be served from our origin.
-_SIGNATURES: list[tuple[bytes, int, _FileType]] = [
-    (b"\x89PNG\r\n\x1a\n", 0, _FileType(Attachment.Kind.IMAGE, "image/png", "png")),
-    (b"\xff\xd8\xff", 0, _FileType(Attachment.Kind.IMAGE, "image/jpeg", "jpg")),
-    (b"GIF87a", 0, _FileType(Attachment.Kind.IMAGE, "image/gif", "gif")),
-    (b"GIF89a", 0, _FileType(Attachment.Kind.IMAGE, "image/gif", "gif")),
-    (b"WEBP", 8, _FileType(Attachment.Kind.IMAGE, "image/webp", "webp")),
-    (b"ftyp", 4, _FileType(Attachment.Kind.VIDEO, "video/mp4", "mp4")),
-    (b"\x1a\x45\xdf\xa3", 0, _FileType(Attachment.Kind.VIDEO, "video/webm", "webm")),
-    (b"%PDF-", 0, _FileType(Attachment.Kind.FILE, "application/pdf", "pdf")),
-]
+# What every browser plays or shows inline (QuickTime video, which tickets accept, is not).
+ARTICLE_MEDIA_TYPES = files.MEDIA_TYPES - {"video/quicktime"}
 ATTACHMENT_LIMITS = {
     Attachment.Kind.IMAGE: 5 * 1024 * 1024,
     Attachment.Kind.VIDEO: 100 * 1024 * 1024,
@@ -439,23 +423,11 @@ ATTACHMENT_LIMITS = {
 }
 
 
-def _sniff(upload: UploadedFile) -> _FileType | None:
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, offset, file_type in _SIGNATURES:
-        if head[offset : offset + len(signature)] == signature:
-            if file_type.extension == "webp" and not head.startswith(b"RIFF"):
-                continue
-            return file_type
-    return None
-
-
 def add_attachment(user: Any, article: Article, upload: UploadedFile, title: str = "") -> Attachment:
     """Store an image, video or PDF for an article; refused with the reason and limit when not allowed."""
     _require(user, WRITE_PERMISSION)
-    file_type = _sniff(upload)
-    if file_type is None:
+    file_type = files.sniff(upload)
+    if file_type is None or file_type.content_type not in ARTICLE_MEDIA_TYPES:
         raise WorkflowError(
             _("Only PNG, JPEG, GIF and WebP images, MP4 and WebM videos and PDF files can be attached.")
         )

@@ -284,6 +284,11 @@ def clear_search_history(user_id: int) -> int:
     return QueryLog.objects.filter(user_id=user_id).update(user=None, session_key="")
 
 
+def optimize_index() -> None:
+    """Compact the full-text index and refresh the planner's statistics (nightly, and after bulk loads)."""
+    current_backend().optimize()
+
+
 @transaction.atomic
 def refresh_popular_suggestions(now: datetime | None = None) -> int:
     """Rebuild the "popular search" suggestions from the query log (queries that found something)."""

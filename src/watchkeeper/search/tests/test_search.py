@@ -181,6 +181,17 @@ def test_removed_documents_are_no_longer_found() -> None:
     assert [hit.document.object_id for hit in queries.search("withdrawal", language="en").hits] == [2]
 
 
+def test_optimizing_the_index_keeps_every_document_findable() -> None:
+    for number in range(1, 6):  # separate writes, so the FTS5 index has several segments to merge
+        _index(number, "en", f"Withdrawal step {number}", "Confirm the withdrawal by e-mail.")
+    actions.remove_documents("article", 3)
+    actions.optimize_index()
+    found = [hit.document.object_id for hit in queries.search("withdrawal", language="en").hits]
+    assert sorted(found) == [1, 2, 4, 5]
+    _index(6, "en", "Withdrawal limits", "Limits rise with verification.")
+    assert queries.search("limits", language="en").total == 1
+
+
 def test_highlights_mark_every_matched_character_and_pick_the_fullest_passage() -> None:
     from watchkeeper.search.highlight import Highlighter, snippet_source, term_offsets
 

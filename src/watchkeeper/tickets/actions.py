@@ -1,0 +1,527 @@
+"""Every write to tickets, messages, attachments and ratings goes through here, whatever the channel.
+
+Channel adapters (the web form, email, chat, Telegram) call open_ticket() and add_message(); nothing
+after that knows where a message came from except by its `channel`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from watchkeeper.core import files
+from watchkeeper.realtime.broker import publish
+from watchkeeper.realtime.events import Event
+from watchkeeper.search import analysis
+from watchkeeper.tickets import queries
+from watchkeeper.tickets.categories import CATEGORIES, clean_details
+from watchkeeper.tickets.events import TicketMessageAdded, TicketUpdated
+from watchkeeper.tickets.models import (
+    FINISHED_STATUSES,
+    Attachment,
+    Channel,
+    Message,
+    Priority,
+    Rating,
+    Status,
+    Tag,
+    Ticket,
+)
+
+# Per file, by kind, and for all the files of one message together. A screen recording is the
+# largest thing a customer usefully sends.
+FILE_LIMITS = {
+    files.IMAGE: 10 * 1024 * 1024,
+    files.VIDEO: 100 * 1024 * 1024,
+    files.FILE: 20 * 1024 * 1024,
+}
+MESSAGE_LIMIT = 150 * 1024 * 1024
+MAX_FILES_PER_MESSAGE = 10
+MAX_BODY_CHARACTERS = 50_000
+
+
+class TicketError(ValueError):
+    """A request we refuse, with a message that says why (shown to the person who made it)."""
+
+    def __init__(self, message: str, *, errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = dict(errors or {})
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to attach: a name to show and a readable binary stream."""
+
+    name: str
+    stream: IO[bytes]
+    size: int
+    # Files arriving by email are kept whatever they are (served only as downloads); the web form
+    # refuses what we cannot check.
+    accept_any_type: bool = False
+
+
+@dataclass
+class _CheckedUpload:
+    upload: Upload
+    file_type: files.FileType
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    body: str
+    category: str = "other"
+    details: Mapping[str, str] = field(default_factory=dict)
+    channel: str = Channel.WEB
+    language: str = ""
+    priority: int | None = None
+    context_url: str = ""
+    uploads: Sequence[Upload] = ()
+    email_message_id: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _next_event_id(ticket: Ticket) -> int:
+    Ticket.objects.filter(pk=ticket.pk).update(last_event_id=F("last_event_id") + 1)
+    ticket.last_event_id = Ticket.objects.values_list("last_event_id", flat=True).get(pk=ticket.pk)
+    return ticket.last_event_id
+
+
+def _publish(ticket: Ticket, event: Event) -> None:
+    publish(f"ticket.{ticket.pk}", event)
+
+
+def check_uploads(uploads: Sequence[Upload]) -> list[_CheckedUpload]:
+    """The uploads with their real types; refused, naming the limit, when one is too big or unknown."""
+    if len(uploads) > MAX_FILES_PER_MESSAGE:
+        raise TicketError(
+            _("At most %(count)d files can be attached to one message.") % {"count": MAX_FILES_PER_MESSAGE}
+        )
+    total = sum(upload.size for upload in uploads)
+    if total > MESSAGE_LIMIT:
+        raise TicketError(
+            _("These files come to %(size)s; one message may carry at most %(limit)s.")
+            % {"size": filesizeformat(total), "limit": filesizeformat(MESSAGE_LIMIT)}
+        )
+    checked = []
+    for upload in uploads:
+        file_type = files.sniff(upload.stream, allow_text=True)
+        if file_type is None:
+            if not upload.accept_any_type:
+                raise TicketError(
+                    _(
+                        "%(name)s cannot be attached: send images (PNG, JPEG, GIF, WebP), videos (MP4,"
+                        " WebM, MOV), PDF or plain-text files."
+                    )
+                    % {"name": upload.name}
+                )
+            file_type = files.FileType(files.FILE, "application/octet-stream", "bin")
+        limit = FILE_LIMITS[file_type.kind]
+        if upload.size > limit and not upload.accept_any_type:
+            raise TicketError(
+                _("%(name)s is %(size)s; files of this kind may be at most %(limit)s.")
+                % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            )
+        checked.append(_CheckedUpload(upload, file_type))
+    return checked
+
+
+def _store_attachments(message: Message, checked: Iterable[_CheckedUpload]) -> list[Attachment]:
+    stored = []
+    for item in checked:
+        attachment = Attachment(
+            message=message,
+            kind=item.file_type.kind,
+            filename=Path(item.upload.name).name[:200] or "file",
+            content_type=item.file_type.content_type,
+            size=item.upload.size,
+        )
+        item.upload.stream.seek(0)
+        attachment.file.save(
+            f"{uuid.uuid4().hex}.{item.file_type.extension}", File(item.upload.stream), save=False
+        )
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if len(body) > MAX_BODY_CHARACTERS:
+        raise TicketError(
+            _("A message may be at most %(count)d characters; attach longer text as a file.")
+            % {"count": MAX_BODY_CHARACTERS}
+        )
+    return body
+
+
+def open_ticket(requester: Any, new: NewTicket, *, now: datetime | None = None) -> Ticket:
+    """Open a ticket with its first message from the customer."""
+    subject = " ".join(new.subject.split())[:300]
+    body = _clean_body(new.body)
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = _("Give the ticket a subject.")
+    if not body and not new.uploads:
+        errors["body"] = _("Describe the problem.")
+    if new.category not in CATEGORIES:
+        errors["category"] = _("Choose a category from the list.")
+        details: dict[str, str] = {}
+    else:
+        details, detail_errors = clean_details(new.category, new.details)
+        errors.update(detail_errors)
+    if errors:
+        raise TicketError(_("Some details are missing or not valid."), errors=errors)
+    checked = check_uploads(new.uploads)
+    language = new.language if new.language in analysis.LANGUAGES else ""
+    if not language:
+        language = analysis.detect_language(f"{subject}\n{body}", default=requester.preferred_language)
+    moment = now or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            subject=subject,
+            channel=new.channel,
+            category=new.category,
+            fields=details,
+            language=language,
+            priority=new.priority or Priority.NORMAL,
+            requester=requester,
+            context_url=new.context_url[:300],
+            last_customer_message_at=moment,
+        )
+        message = Message.objects.create(
+            ticket=ticket,
+            author=requester,
+            channel=new.channel,
+            body=body,
+            email_message_id=new.email_message_id[:300],
+            metadata=dict(new.metadata),
+        )
+        _store_attachments(message, checked)
+        route_ticket(ticket, now=moment)
+        _publish(
+            ticket,
+            TicketMessageAdded(
+                id=_next_event_id(ticket),
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                kind="public",
+                from_staff=False,
+            ),
+        )
+    return ticket
+
+
+def route_ticket(ticket: Ticket, *, now: datetime | None = None) -> None:
+    """Choose the team (first matching rule) and, where the rule says so, the agent.
+
+    A VIP customer's dedicated account manager gets their tickets first, whatever the rules say; the
+    team still comes from the rules so colleagues can step in.
+    """
+    moment = now or timezone.now()
+    profile = getattr(ticket.requester, "customer_profile", None)
+    vip_tier = profile.vip_tier if profile else 0
+    rule = queries.matching_rule(ticket, vip_tier)
+    if rule is not None:
+        ticket.team = rule.team
+    assignee = queries.account_manager_of(ticket.requester) if vip_tier else None
+    if assignee is None and rule is not None and rule.auto_assign:
+        assignee = queries.next_agent(rule.team_id, ticket.language)
+    if assignee is not None:
+        ticket.assignee = assignee
+        ticket.assigned_at = moment
+        ticket.status = Status.OPEN
+    ticket.save()
+
+
+def add_message(
+    ticket: Ticket,
+    author: Any,
+    body: str,
+    *,
+    kind: str = Message.Kind.PUBLIC,
+    channel: str = Channel.WEB,
+    uploads: Sequence[Upload] = (),
+    email_message_id: str = "",
+    metadata: Mapping[str, Any] | None = None,
+    new_status: str | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """Add a reply or an internal note. The caller has checked that `author` may write here.
+
+    A customer's message puts a ticket that waited on them, or was solved, back in the agents' hands;
+    an agent's first public reply stamps the first response.
+    """
+    body = _clean_body(body)
+    if not body and not uploads:
+        raise TicketError(_("Write a message or attach a file."))
+    from_staff = queries.is_ticket_staff(author)
+    if kind == Message.Kind.NOTE and not from_staff:
+        raise TicketError(_("Only agents can write internal notes."))
+    if ticket.status == Status.CLOSED:
+        raise TicketError(
+            _("This ticket is closed. Open a new ticket and mention %(reference)s.")
+            % {"reference": ticket.reference}
+        )
+    checked = check_uploads(uploads)
+    moment = now or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            kind=kind,
+            author=author,
+            from_staff=from_staff,
+            channel=channel,
+            body=body,
+            email_message_id=email_message_id[:300],
+            metadata=dict(metadata or {}),
+        )
+        _store_attachments(message, checked)
+        changed: list[str] = []
+        if kind == Message.Kind.PUBLIC:
+            if from_staff:
+                ticket.last_agent_message_at = moment
+                if ticket.first_response_at is None:
+                    ticket.first_response_at = moment
+                status = new_status or (Status.PENDING if ticket.status != Status.ON_HOLD else Status.ON_HOLD)
+            else:
+                ticket.last_customer_message_at = moment
+                status = Status.OPEN if ticket.status != Status.NEW else Status.NEW
+            if status != ticket.status:
+                _set_status(ticket, status, moment)
+                changed.append("status")
+        elif new_status and new_status != ticket.status:
+            _set_status(ticket, new_status, moment)
+            changed.append("status")
+        ticket.save()
+        _publish(
+            ticket,
+            TicketMessageAdded(
+                id=_next_event_id(ticket),
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                kind=kind,  # type: ignore[arg-type]  # one of Message.Kind's values
+                from_staff=from_staff,
+            ),
+        )
+        if changed:
+            _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=changed))
+    return message
+
+
+def _set_status(ticket: Ticket, status: str, moment: datetime) -> None:
+    if status not in Status.values:
+        raise TicketError(_("Unknown status."))
+    ticket.status = status
+    if status == Status.SOLVED:
+        ticket.solved_at = moment
+    elif status == Status.CLOSED:
+        ticket.closed_at = moment
+    elif status not in FINISHED_STATUSES:
+        ticket.solved_at = None
+        ticket.closed_at = None
+
+
+def _record_event(ticket: Ticket, actor: Any, text: str, changed: list[str]) -> None:
+    """A line in the thread saying what changed, and the real-time event for open pages."""
+    Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.EVENT,
+        author=actor,
+        from_staff=queries.is_ticket_staff(actor),
+        body=text,
+    )
+    _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=changed))
+
+
+@transaction.atomic
+def change_status(ticket: Ticket, actor: Any, status: str, *, now: datetime | None = None) -> None:
+    if status == ticket.status:
+        return
+    _set_status(ticket, status, now or timezone.now())
+    ticket.save()
+    _record_event(
+        ticket, actor, _("Status changed to %(status)s.") % {"status": Status(status).label}, ["status"]
+    )
+
+
+@transaction.atomic
+def set_priority(ticket: Ticket, actor: Any, priority: int) -> None:
+    if priority not in Priority.values:
+        raise TicketError(_("Unknown priority."))
+    if priority == ticket.priority:
+        return
+    ticket.priority = priority
+    ticket.save(update_fields=["priority", "updated_at"])
+    _record_event(
+        ticket,
+        actor,
+        _("Priority set to %(priority)s.") % {"priority": Priority(priority).label},
+        ["priority"],
+    )
+
+
+@transaction.atomic
+def assign_ticket(ticket: Ticket, actor: Any, assignee: Any | None) -> None:
+    """Give the ticket to an agent (or to nobody). The assignee must be able to work tickets."""
+    if assignee is not None and not queries.is_ticket_staff(assignee):
+        raise TicketError(_("Tickets can only be assigned to agents."))
+    if (assignee.pk if assignee else None) == ticket.assignee_id:
+        return
+    ticket.assignee = assignee
+    ticket.assigned_at = timezone.now() if assignee is not None else None
+    if ticket.status == Status.NEW and assignee is not None:
+        ticket.status = Status.OPEN
+    ticket.save()
+    text = (
+        _("Assigned to %(name)s.") % {"name": assignee.get_short_name() or assignee.email}
+        if assignee
+        else _("Unassigned.")
+    )
+    _record_event(ticket, actor, text, ["assignee"])
+
+
+@transaction.atomic
+def set_tags(ticket: Ticket, actor: Any, names: Iterable[str]) -> None:
+    wanted = sorted({" ".join(name.split()).lower()[:50] for name in names if name.strip()})
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in wanted]
+    ticket.tags.set(tags)
+    _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=["tags"]))
+
+
+def close_ticket(ticket: Ticket, actor: Any, *, now: datetime | None = None) -> None:
+    """The customer says the matter is settled."""
+    if ticket.status == Status.CLOSED:
+        return
+    change_status(ticket, actor, Status.SOLVED, now=now)
+
+
+def reopen_window() -> timedelta:
+    return timedelta(days=settings.TICKET_REOPEN_DAYS)
+
+
+def reopen_ticket(ticket: Ticket, actor: Any, *, now: datetime | None = None) -> None:
+    """Back to open, if it was solved recently enough; after that the customer opens a new ticket."""
+    moment = now or timezone.now()
+    if ticket.status != Status.SOLVED or ticket.solved_at is None:
+        raise TicketError(_("Only a solved ticket can be reopened."))
+    if moment - ticket.solved_at > reopen_window():
+        raise TicketError(
+            _("This ticket was solved more than %(days)d days ago; please open a new one.")
+            % {"days": settings.TICKET_REOPEN_DAYS}
+        )
+    change_status(ticket, actor, Status.OPEN, now=moment)
+
+
+@transaction.atomic
+def rate_ticket(ticket: Ticket, customer: Any, score: int, comment: str = "") -> Rating:
+    if ticket.status not in FINISHED_STATUSES:
+        raise TicketError(_("You can rate a ticket once it is solved."))
+    if not 1 <= score <= 5:
+        raise TicketError(_("Choose a rating from 1 to 5."))
+    rating, _created = Rating.objects.update_or_create(
+        ticket=ticket, defaults={"score": score, "comment": comment.strip()[:2000]}
+    )
+    _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=["rating"]))
+    return rating
+
+
+@transaction.atomic
+def merge_tickets(source: Ticket, target: Ticket, actor: Any) -> None:
+    """Fold a duplicate into another ticket of the same customer: its messages move, it closes.
+
+    Only tickets of one requester merge, or a customer would read another customer's messages.
+    """
+    if source.pk == target.pk:
+        raise TicketError(_("A ticket cannot be merged into itself."))
+    if source.requester_id != target.requester_id:
+        raise TicketError(_("Only tickets of the same customer can be merged."))
+    if target.merged_into_id is not None:
+        raise TicketError(
+            _("%(reference)s was itself merged; merge into the ticket it went to.")
+            % {"reference": target.reference}
+        )
+    Message.objects.filter(ticket=source).update(ticket=target)
+    Ticket.objects.filter(merged_into=source).update(merged_into=target)
+    source.merged_into = target
+    _set_status(source, Status.CLOSED, timezone.now())
+    source.save()
+    _record_event(
+        source, actor, _("Merged into %(reference)s.") % {"reference": target.reference}, ["merged"]
+    )
+    if target.is_finished:
+        _set_status(target, Status.OPEN, timezone.now())
+    target.save()
+    _record_event(
+        target,
+        actor,
+        _("%(reference)s was merged into this ticket.") % {"reference": source.reference},
+        ["merged"],
+    )
+
+
+def bulk_update(
+    tickets: Iterable[Ticket],
+    actor: Any,
+    *,
+    status: str = "",
+    priority: int | None = None,
+    assignee: Any | None = None,
+    add_tag: str = "",
+) -> int:
+    """Apply the same changes to several tickets, each recorded in its own thread. Returns the count."""
+    count = 0
+    for ticket in tickets:
+        with transaction.atomic():
+            if assignee is not None:
+                assign_ticket(ticket, actor, assignee)
+            if status:
+                change_status(ticket, actor, status)
+            if priority:
+                set_priority(ticket, actor, priority)
+            if add_tag.strip():
+                set_tags(ticket, actor, [*ticket.tags.values_list("name", flat=True), add_tag])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def move_to_team(ticket: Ticket, actor: Any, team: Any | None) -> None:
+    if (team.pk if team else None) == ticket.team_id:
+        return
+    ticket.team = team
+    ticket.save(update_fields=["team", "updated_at"])
+    text = _("Moved to team %(team)s.") % {"team": team.name} if team else _("Removed from its team.")
+    _record_event(ticket, actor, text, ["team"])
+
+
+@transaction.atomic
+def escalate_ticket(ticket: Ticket, actor: Any, team: Any, reason: str) -> None:
+    """Hand the case to an expert team. It stays the same ticket, so the experts read its whole history;
+    the reason goes in as an internal note and the team's next available agent takes it."""
+    if not reason.strip():
+        raise TicketError(_("Say why the ticket is escalated, for the experts."))
+    if team.pk == ticket.team_id:
+        raise TicketError(_("The ticket is already with %(team)s.") % {"team": team.name})
+    Message.objects.create(
+        ticket=ticket, kind=Message.Kind.NOTE, author=actor, from_staff=True, body=_clean_body(reason)
+    )
+    ticket.team = team
+    ticket.assignee = queries.next_agent(team.pk, ticket.language)
+    ticket.assigned_at = timezone.now() if ticket.assignee else None
+    if ticket.is_finished:
+        _set_status(ticket, Status.OPEN, timezone.now())
+    ticket.save()
+    _record_event(ticket, actor, _("Escalated to %(team)s.") % {"team": team.name}, ["team", "assignee"])

@@ -1,0 +1,252 @@
+"""Who may see which tickets, and the reads other code needs.
+
+Customers see their own tickets. Agents see the tickets of their teams, the ones assigned to them or
+that they follow, and the ones no team has taken yet (triage); team leads and admins see all. Anyone
+else gets a 404, never a 403, so ticket numbers cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from watchkeeper.tickets.models import FINISHED_STATUSES, Attachment, Message, RoutingRule, Status, Ticket
+
+WORK_PERMISSION = "tickets.work_tickets"
+VIEW_ALL_PERMISSION = "tickets.view_all_tickets"
+
+
+def is_ticket_staff(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(WORK_PERMISSION))
+
+
+def _agent_team_ids(user: Any) -> list[int]:
+    cached = getattr(user, "_watchkeeper_team_ids", None)
+    if cached is None:
+        from watchkeeper.accounts.models import AgentProfile  # accounts' table, read-only
+
+        cached = list(
+            AgentProfile.objects.filter(user=user, teams__isnull=False).values_list("teams__id", flat=True)
+        )
+        user._watchkeeper_team_ids = cached
+    return cached
+
+
+def agent_visibility(user: Any) -> Q:
+    """The tickets an agent may see, as a filter (everything for those allowed to see all)."""
+    if user.has_perm(VIEW_ALL_PERMISSION):
+        return Q()
+    return Q(team__isnull=True) | Q(team_id__in=_agent_team_ids(user)) | Q(assignee=user) | Q(followers=user)
+
+
+def tickets_for(user: Any) -> QuerySet[Ticket]:
+    """Every ticket `user` may open."""
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    if is_ticket_staff(user):
+        return Ticket.objects.filter(agent_visibility(user))
+    return Ticket.objects.filter(requester=user)
+
+
+def ticket_for(user: Any, ticket_id: int) -> Ticket | None:
+    return tickets_for(user).filter(pk=ticket_id).select_related("requester", "team", "assignee").first()
+
+
+def messages_for(user: Any, ticket: Ticket) -> QuerySet[Message]:
+    """The thread as `user` sees it: customers never see internal notes."""
+    messages = ticket.messages.select_related("author").prefetch_related("attachments")
+    if not is_ticket_staff(user):
+        messages = messages.exclude(kind=Message.Kind.NOTE)
+    return messages
+
+
+def attachment_for(user: Any, attachment_id: int) -> Attachment | None:
+    """An attachment, if `user` may see the ticket and the message that carries it."""
+    attachment = (
+        Attachment.objects.select_related("message", "message__ticket").filter(pk=attachment_id).first()
+    )
+    if attachment is None:
+        return None
+    if not tickets_for(user).filter(pk=attachment.message.ticket_id).exists():
+        return None
+    if attachment.message.kind == Message.Kind.NOTE and not is_ticket_staff(user):
+        return None
+    return attachment
+
+
+def ticket_id_from_reference(reference: str) -> int | None:
+    """12 from "WK-000012" (any case, padding optional); None when it is not one of ours."""
+    from watchkeeper.tickets.models import TICKET_PREFIX
+
+    text = reference.strip().upper()
+    if not text.startswith(TICKET_PREFIX):
+        return None
+    digits = text[len(TICKET_PREFIX) :]
+    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+
+
+# ---------------------------------------------------------------- the agents' inbox
+
+INBOX_VIEWS = ("open", "mine", "unassigned", "teams", "vip", "all")
+SORTS = {
+    "updated": ("-updated_at", "-pk"),
+    "oldest": ("updated_at", "pk"),
+    "created": ("-created_at", "-pk"),
+    "priority": ("-priority", "-updated_at", "-pk"),
+}
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    view: str = "open"
+    status: str = ""
+    priority: int | None = None
+    channel: str = ""
+    category: str = ""
+    language: str = ""
+    tag: str = ""
+    search: str = ""
+    sort: str = "updated"
+
+
+def inbox_tickets(user: Any, filters: InboxFilters) -> QuerySet[Ticket]:
+    """The tickets of one inbox view, filtered and sorted, with what a row shows joined in.
+
+    Rows read the requester, their VIP tier, the team and the assignee through joins, never per row.
+    """
+    tickets = tickets_for(user)
+    view = filters.view if filters.view in INBOX_VIEWS else "open"
+    unfinished = ~Q(status__in=FINISHED_STATUSES)
+    if view == "open":
+        tickets = tickets.filter(unfinished)
+    elif view == "mine":
+        tickets = tickets.filter(unfinished, assignee=user)
+    elif view == "unassigned":
+        tickets = tickets.filter(unfinished, assignee__isnull=True)
+    elif view == "teams":
+        tickets = tickets.filter(unfinished, team_id__in=_agent_team_ids(user))
+    elif view == "vip":
+        tickets = tickets.filter(unfinished, requester__customer_profile__vip_tier__gt=0)
+    if filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.priority:
+        tickets = tickets.filter(priority=filters.priority)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.category:
+        tickets = tickets.filter(category=filters.category)
+    if filters.language:
+        tickets = tickets.filter(language=filters.language)
+    if filters.tag:
+        tickets = tickets.filter(tags__name=filters.tag)
+    if filters.search:
+        reference = ticket_id_from_reference(filters.search)
+        if reference is not None:
+            tickets = tickets.filter(pk=reference)
+        else:
+            tickets = tickets.filter(
+                Q(subject__icontains=filters.search) | Q(requester__email__iexact=filters.search)
+            )
+    return tickets.select_related("requester", "requester__customer_profile", "team", "assignee").order_by(
+        *SORTS.get(filters.sort, SORTS["updated"])
+    )
+
+
+def customer_history(user: Any, ticket: Ticket, limit: int = 20) -> list[Ticket]:
+    """The requester's other tickets on every channel, newest first, as far as `user` may see them."""
+    return list(
+        tickets_for(user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .only("pk", "subject", "status", "channel", "created_at")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def ticket_agents() -> QuerySet[Any]:
+    """Everyone who can work tickets: holders of a role granting it, and superusers."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(
+                groups__permissions__codename="work_tickets",
+                groups__permissions__content_type__app_label="tickets",
+            )
+        )
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def may_follow_ticket(user: Any, key: str) -> bool:
+    return key.isdigit() and tickets_for(user).filter(pk=int(key)).exists()
+
+
+def missed_ticket_events(user: Any, key: str, last_id: int) -> list[Any]:
+    """What a reconnecting page missed. Ticket events are not stored one by one, so a page that
+    missed any is told to reload the ticket: one event carrying the current id."""
+    from watchkeeper.tickets.events import TicketUpdated
+
+    ticket = tickets_for(user).filter(pk=int(key)).only("pk", "last_event_id").first()
+    if ticket is None or ticket.last_event_id <= last_id:
+        return []
+    return [TicketUpdated(id=ticket.last_event_id, ticket_id=ticket.pk, changed=["*"])]
+
+
+# ---------------------------------------------------------------- routing
+
+
+def matching_rule(ticket: Ticket, vip_tier: int) -> RoutingRule | None:
+    """The first active rule whose conditions the ticket meets."""
+    rules = RoutingRule.objects.filter(is_active=True, min_vip_tier__lte=vip_tier).select_related("team")
+    for rule in rules:
+        if rule.category and rule.category != ticket.category:
+            continue
+        if rule.language and rule.language != ticket.language:
+            continue
+        if rule.channel and rule.channel != ticket.channel:
+            continue
+        return rule
+    return None
+
+
+def next_agent(team_id: int, language: str) -> Any | None:
+    """Who in the team gets the next ticket: online, under their limit of open tickets, speaking the
+    ticket's language if any of them does; the one with the fewest open tickets, and among equals the
+    one who waited longest since their last assignment."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Max
+
+    unsolved = Q(assigned_tickets__status__in=[s for s in Status.values if s not in FINISHED_STATUSES])
+    candidates = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            agent_profile__teams=team_id,
+            agent_profile__presence="online",
+        )
+        .annotate(
+            open_count=Count("assigned_tickets", filter=unsolved),
+            last_assigned=Max("assigned_tickets__assigned_at"),
+            capacity=Max("agent_profile__max_open_tickets"),
+        )
+        .filter(open_count__lt=F("capacity"))
+    )
+    speakers = candidates.filter(agent_profile__languages__code=language)
+    pool = speakers if speakers.exists() else candidates
+    return pool.order_by("open_count", F("last_assigned").asc(nulls_first=True), "pk").first()
+
+
+def account_manager_of(user: Any) -> Any | None:
+    """The VIP customer's dedicated manager, if they can work tickets."""
+    profile = getattr(user, "customer_profile", None)
+    manager = getattr(profile, "account_manager", None) if profile else None
+    if manager is None or not manager.is_active or not is_ticket_staff(manager):
+        return None
+    return manager

@@ -1,0 +1,461 @@
+"""The customer portal: open a ticket, follow it, reply, close, reopen and rate; and file downloads
+for everyone allowed to see the ticket."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from watchkeeper.accounts.models import Team
+from watchkeeper.answers.queries import match_question
+from watchkeeper.core.registry import visible_console_nav
+from watchkeeper.tickets import actions, queries
+from watchkeeper.tickets.actions import NewTicket, TicketError
+from watchkeeper.tickets.categories import CATEGORIES, labelled_details
+from watchkeeper.tickets.forms import (
+    AgentReplyForm,
+    BulkUpdateForm,
+    NewTicketForm,
+    RatingForm,
+    ReplyForm,
+    TicketPropertiesForm,
+    uploads_from,
+)
+from watchkeeper.tickets.models import Channel, Message, Priority, Status, Ticket
+from watchkeeper.tickets.queries import InboxFilters
+
+PAGE_SIZE = 20
+_SLUG = re.compile(r"[-\w]{1,200}")
+# Types a browser may show inline from our origin: every one of them is recognised by its bytes.
+_INLINE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4", "video/webm", "application/pdf"}
+)
+
+
+def _ticket_or_404(request: HttpRequest, ticket_id: int) -> Ticket:
+    ticket = queries.ticket_for(request.user, ticket_id)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    return ticket
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    tickets = (
+        Ticket.objects.filter(requester_id=request.user.pk)
+        .only("pk", "subject", "status", "category", "updated_at", "created_at")
+        .order_by("-updated_at", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status == "open":
+        tickets = tickets.exclude(status__in=[Status.SOLVED, Status.CLOSED])
+    elif status == "solved":
+        tickets = tickets.filter(status__in=[Status.SOLVED, Status.CLOSED])
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tickets/list.html",
+        {"page": page, "status": status},
+    )
+
+
+def _detail_values(request: HttpRequest, category: str) -> dict[str, str]:
+    definition = CATEGORIES.get(category)
+    if definition is None:
+        return {}
+    # Each category's inputs carry its name: two categories may both ask for a "txid".
+    return {
+        field.name: request.POST.get(f"detail-{category}-{field.name}", "") for field in definition.fields
+    }
+
+
+@login_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    article = request.GET.get("article", "") or request.POST.get("article", "")
+    if not _SLUG.fullmatch(article):  # it becomes part of a link on the agent's page
+        article = ""
+    detail_errors: dict[str, str] = {}
+    details: dict[str, str] = {}
+    if request.method == "POST":
+        form = NewTicketForm(request.POST, request.FILES)
+        details = _detail_values(request, request.POST.get("category", ""))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = actions.open_ticket(
+                    request.user,
+                    NewTicket(
+                        subject=data["subject"],
+                        body=data["body"],
+                        category=data["category"],
+                        details=details,
+                        channel=Channel.WEB,
+                        language=translation.get_language() or "",
+                        context_url=f"/help/a/{article}/" if article else "",
+                        uploads=uploads_from(data["attachments"]),
+                    ),
+                )
+            except TicketError as error:
+                detail_errors = {key: value for key, value in error.errors.items() if key not in form.fields}
+                for key, value in error.errors.items():
+                    if key in form.fields:
+                        form.add_error(key, value)
+                if not error.errors:
+                    form.add_error("attachments", str(error))
+                elif detail_errors:
+                    form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Ticket %(reference)s is open. We have sent you a confirmation.")
+                    % {"reference": ticket.reference},
+                )
+                return redirect("tickets:detail", ticket_id=ticket.pk)
+    else:
+        form = NewTicketForm(initial={"category": request.GET.get("category", "other")})
+    chosen = request.POST.get("category", "")
+    detail_sections = [
+        {
+            "category": category,
+            "fields": [
+                {
+                    "field": field,
+                    "id": f"detail-{category.slug}-{field.name}",
+                    "value": details.get(field.name, "") if category.slug == chosen else "",
+                    "error": detail_errors.get(field.name, "") if category.slug == chosen else "",
+                }
+                for field in category.fields
+            ],
+        }
+        for category in CATEGORIES.values()
+        if category.fields
+    ]
+    return render(
+        request,
+        "tickets/new.html",
+        {"form": form, "detail_sections": detail_sections, "article": article},
+    )
+
+
+@login_required
+@require_GET
+def suggest_articles(request: HttpRequest) -> HttpResponse:
+    """Articles that may answer what the customer is typing (htmx, as they write the ticket)."""
+    text = f"{request.GET.get('subject', '')}\n{request.GET.get('body', '')}".strip()[:1000]
+    answer = match_question(text, language=translation.get_language() or "en") if len(text) >= 8 else None
+    articles = answer.articles if answer and answer.decision != "decline" else []
+    return render(request, "tickets/partials/suggestions.html", {"articles": articles})
+
+
+@login_required
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    if queries.is_ticket_staff(request.user) and ticket.requester_id != request.user.pk:
+        return redirect("inbox:ticket", ticket_id=ticket.pk)
+    form = ReplyForm()
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                actions.add_message(
+                    ticket,
+                    request.user,
+                    form.cleaned_data["body"],
+                    channel=Channel.WEB,
+                    uploads=uploads_from(form.cleaned_data["attachments"]),
+                )
+            except TicketError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your reply was added."))
+                return redirect("tickets:detail", ticket_id=ticket.pk)
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "thread": queries.messages_for(request.user, ticket),
+        "form": form,
+        "details": labelled_details(ticket.category, ticket.fields),
+        "rating": getattr(ticket, "rating", None),
+        "rating_form": RatingForm(),
+        "can_reopen": ticket.status == Status.SOLVED,
+        "reopen_days": actions.reopen_window().days,
+    }
+    return render(request, "tickets/detail.html", context)
+
+
+@login_required
+@require_POST
+def close_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    actions.close_ticket(ticket, request.user)
+    messages.success(request, _("Marked as solved. You can reopen it if the problem comes back."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def reopen_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    try:
+        actions.reopen_ticket(ticket, request.user)
+    except TicketError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The ticket is open again."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def rate_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    if ticket.requester_id != request.user.pk:
+        raise Http404(_("No such ticket."))
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a rating from 1 to 5."))
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    try:
+        actions.rate_ticket(ticket, request.user, form.cleaned_data["score"], form.cleaned_data["comment"])
+    except TicketError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_GET
+def download_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = queries.attachment_for(request.user, attachment_id)
+    if attachment is None:
+        raise Http404(_("No such file."))
+    inline = attachment.content_type in _INLINE_TYPES and request.GET.get("download") != "1"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even a file that slipped through would run no script: no origin, no plugins.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---------------------------------------------------------------- the agents' inbox
+
+INBOX_PAGE_SIZE = 50
+
+
+def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Console pages for people who work tickets; everyone else gets 403 (the console is not secret)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not queries.is_ticket_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def _console(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    return render(
+        request, template, {"nav": visible_console_nav(request.user), "active_nav": "inbox:list", **context}
+    )
+
+
+def _inbox_filters(request: HttpRequest) -> InboxFilters:
+    priority = request.GET.get("priority", "")
+    return InboxFilters(
+        view=request.GET.get("view", "open"),
+        status=request.GET.get("status", "") if request.GET.get("status") in Status.values else "",
+        priority=int(priority) if priority.isdigit() else None,
+        channel=request.GET.get("channel", "") if request.GET.get("channel") in Channel.values else "",
+        category=request.GET.get("category", "") if request.GET.get("category") in CATEGORIES else "",
+        language=request.GET.get("language", "")[:10],
+        tag=request.GET.get("tag", "")[:50],
+        search=request.GET.get("q", "").strip()[:200],
+        sort=request.GET.get("sort", "updated") if request.GET.get("sort") in queries.SORTS else "updated",
+    )
+
+
+@agent_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    filters = _inbox_filters(request)
+    if request.method == "POST":
+        return _bulk_update(request)
+    page = Paginator(queries.inbox_tickets(request.user, filters), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    return _console(
+        request,
+        "tickets/inbox.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": kept.urlencode(),
+            "views": [
+                ("open", _("All open")),
+                ("mine", _("Mine")),
+                ("unassigned", _("Unassigned")),
+                ("teams", _("My teams")),
+                ("vip", _("VIP")),
+                ("all", _("Everything")),
+            ],
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+            "channels": Channel.choices,
+            "categories": [(slug, category.name) for slug, category in CATEGORIES.items()],
+            "sorts": [
+                ("updated", _("Recently updated")),
+                ("oldest", _("Waiting longest")),
+                ("created", _("Newest")),
+                ("priority", _("Priority")),
+            ],
+            "bulk_form": BulkUpdateForm(ticket_ids=[], agents=queries.ticket_agents()),
+        },
+    )
+
+
+def _bulk_update(request: HttpRequest) -> HttpResponse:
+    ids = [int(value) for value in request.POST.getlist("tickets") if value.isdigit()]
+    visible = list(queries.tickets_for(request.user).filter(pk__in=ids))
+    form = BulkUpdateForm(request.POST, ticket_ids=[t.pk for t in visible], agents=queries.ticket_agents())
+    back = f"{request.path}?{request.POST.get('back', '')}"
+    if not visible:
+        messages.error(request, _("Select at least one ticket."))
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Those changes could not be applied: %(errors)s")
+            % {"errors": "; ".join(str(error) for errors in form.errors.values() for error in errors)},
+        )
+        return redirect(back)
+    data = form.cleaned_data
+    merge_target = request.POST.get("merge_into", "").strip()
+    try:
+        if merge_target:
+            target_id = queries.ticket_id_from_reference(merge_target) or (
+                int(merge_target) if merge_target.isdigit() else None
+            )
+            target = queries.ticket_for(request.user, target_id) if target_id else None
+            if target is None:
+                raise TicketError(
+                    _("No ticket %(reference)s that you can see.") % {"reference": merge_target}
+                )
+            for ticket in visible:
+                if ticket.pk != target.pk:
+                    actions.merge_tickets(ticket, target, request.user)
+            count = len(visible)
+        else:
+            count = actions.bulk_update(
+                visible,
+                request.user,
+                status=data["status"],
+                priority=data["priority"],
+                assignee=data["assignee"],
+                add_tag=data["add_tag"],
+            )
+    except TicketError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)d ticket updated.", "%(count)d tickets updated.", count) % {"count": count},
+        )
+    return redirect(back)
+
+
+@agent_required
+def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    agents = queries.ticket_agents()
+    teams = Team.objects.all()
+    reply_form = AgentReplyForm()
+    properties_form = TicketPropertiesForm(
+        initial={
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "assignee": ticket.assignee_id,
+            "team": ticket.team_id,
+            "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
+        },
+        agents=agents,
+        teams=teams,
+    )
+    if request.method == "POST" and "reply" in request.POST:
+        reply_form = AgentReplyForm(request.POST, request.FILES)
+        if reply_form.is_valid():
+            data = reply_form.cleaned_data
+            try:
+                actions.add_message(
+                    ticket,
+                    request.user,
+                    data["body"],
+                    kind=data["kind"],
+                    uploads=uploads_from(data["attachments"]),
+                    new_status=data["status"] or None,
+                )
+            except TicketError as error:
+                reply_form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Note added.") if data["kind"] == Message.Kind.NOTE else _("Reply sent."),
+                )
+                return redirect("inbox:ticket", ticket_id=ticket.pk)
+    elif request.method == "POST" and "update" in request.POST:
+        properties_form = TicketPropertiesForm(request.POST, agents=agents, teams=teams)
+        if properties_form.is_valid():
+            data = properties_form.cleaned_data
+            try:
+                with transaction.atomic():
+                    actions.change_status(ticket, request.user, data["status"])
+                    actions.set_priority(ticket, request.user, data["priority"])
+                    actions.assign_ticket(ticket, request.user, data["assignee"])
+                    actions.move_to_team(ticket, request.user, data["team"])
+                    actions.set_tags(ticket, request.user, properties_form.tag_names())
+            except TicketError as error:
+                properties_form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Ticket updated."))
+                return redirect("inbox:ticket", ticket_id=ticket.pk)
+    profile = getattr(ticket.requester, "customer_profile", None)
+    return _console(
+        request,
+        "tickets/agent_ticket.html",
+        {
+            "ticket": ticket,
+            "thread": queries.messages_for(request.user, ticket),
+            "staff_view": True,
+            "details": labelled_details(ticket.category, ticket.fields),
+            "reply_form": reply_form,
+            "properties_form": properties_form,
+            "history": queries.customer_history(request.user, ticket),
+            "profile": profile,
+            "rating": getattr(ticket, "rating", None),
+        },
+    )
