@@ -30,6 +30,7 @@ from watchkeeper.tickets.categories import CATEGORIES, clean_details
 from watchkeeper.tickets.events import TicketMessageAdded, TicketUpdated
 from watchkeeper.tickets.models import (
     FINISHED_STATUSES,
+    PAUSED_STATUSES,
     Attachment,
     Channel,
     Message,
@@ -211,6 +212,8 @@ def open_ticket(requester: Any, new: NewTicket, *, now: datetime | None = None) 
         )
         _store_attachments(message, checked)
         route_ticket(ticket, now=moment)
+        start_sla(ticket, moment)
+        ticket.save()
         _publish(
             ticket,
             TicketMessageAdded(
@@ -305,6 +308,8 @@ def add_message(
         elif new_status and new_status != ticket.status:
             _set_status(ticket, new_status, moment)
             changed.append("status")
+        if kind == Message.Kind.PUBLIC:
+            _sla_message_added(ticket, from_staff, moment)
         ticket.save()
         _publish(
             ticket,
@@ -324,6 +329,7 @@ def add_message(
 def _set_status(ticket: Ticket, status: str, moment: datetime) -> None:
     if status not in Status.values:
         raise TicketError(_("Unknown status."))
+    _sla_status_changed(ticket, ticket.status, status, moment)
     ticket.status = status
     if status == Status.SOLVED:
         ticket.solved_at = moment
@@ -364,7 +370,8 @@ def set_priority(ticket: Ticket, actor: Any, priority: int) -> None:
     if priority == ticket.priority:
         return
     ticket.priority = priority
-    ticket.save(update_fields=["priority", "updated_at"])
+    _sla_priority_changed(ticket)
+    ticket.save()
     _record_event(
         ticket,
         actor,
@@ -525,3 +532,211 @@ def escalate_ticket(ticket: Ticket, actor: Any, team: Any, reason: str) -> None:
         _set_status(ticket, Status.OPEN, timezone.now())
     ticket.save()
     _record_event(ticket, actor, _("Escalated to %(team)s.") % {"team": team.name}, ["team", "assignee"])
+
+
+# ---------------------------------------------------------------- SLA clocks
+
+SLA_TARGETS = ("first_response", "next_response", "resolution")
+_CLOCK_STOPPED = PAUSED_STATUSES | FINISHED_STATUSES
+
+
+def _minutes(value: int) -> timedelta:
+    return timedelta(minutes=value)
+
+
+def start_sla(ticket: Ticket, moment: datetime) -> None:
+    """Match the ticket's SLA policy and set its first-response and resolution deadlines."""
+    profile = getattr(ticket.requester, "customer_profile", None)
+    policy = queries.matching_policy(ticket, profile.vip_tier if profile else 0)
+    ticket.sla_policy = policy
+    if policy is not None:
+        calendar = queries.sla_calendar(ticket, policy)
+        if ticket.first_response_at is None:
+            ticket.first_response_due = calendar.add_business_time(
+                moment, _minutes(policy.first_response_minutes)
+            )
+        ticket.resolution_due = calendar.add_business_time(moment, _minutes(policy.resolution_minutes))
+    else:
+        ticket.first_response_due = ticket.next_response_due = ticket.resolution_due = None
+    _refresh_sla_due(ticket)
+
+
+def _refresh_sla_due(ticket: Ticket) -> None:
+    """The next moment the SLA job must look at the ticket: a warning or a breach not yet fired."""
+    policy = ticket.sla_policy
+    if policy is None or ticket.sla_paused_at is not None:
+        ticket.sla_due = None
+        return
+    moments = []
+    for target in SLA_TARGETS:
+        due = getattr(ticket, f"{target}_due")
+        if due is None or target in ticket.sla_breached:
+            continue
+        moments.append(due if target in ticket.sla_warned else due - _minutes(policy.warn_minutes))
+    ticket.sla_due = min(moments, default=None)
+
+
+def _sla_status_changed(ticket: Ticket, old: str, new: str, moment: datetime) -> None:
+    """Pending, on hold and solved stop the clocks; going back to work moves every deadline still ahead
+    by the working time the clock stood still."""
+    if ticket.sla_policy is None:
+        return
+    stopped_before, stopped_after = old in _CLOCK_STOPPED, new in _CLOCK_STOPPED
+    if not stopped_before and stopped_after:
+        ticket.sla_paused_at = moment
+    elif stopped_before and not stopped_after and ticket.sla_paused_at is not None:
+        calendar = queries.sla_calendar(ticket, ticket.sla_policy)
+        paused = calendar.business_time_between(ticket.sla_paused_at, moment)
+        for target in SLA_TARGETS:
+            due = getattr(ticket, f"{target}_due")
+            if due is not None and due > ticket.sla_paused_at:
+                setattr(ticket, f"{target}_due", calendar.add_business_time(due, paused))
+        ticket.sla_paused_at = None
+    _refresh_sla_due(ticket)
+
+
+def _sla_message_added(ticket: Ticket, from_staff: bool, moment: datetime) -> None:
+    policy = ticket.sla_policy
+    if policy is None:
+        return
+    if from_staff:
+        for target in ("first_response", "next_response"):
+            due = getattr(ticket, f"{target}_due")
+            if due is not None and moment > due and target not in ticket.sla_breached:
+                ticket.sla_breached = [*ticket.sla_breached, target]
+            setattr(ticket, f"{target}_due", None)
+        # A new reply cycle: the next customer message may be warned about and breached again.
+        ticket.sla_warned = [t for t in ticket.sla_warned if t != "next_response"]
+        ticket.sla_breached = [t for t in ticket.sla_breached if t != "next_response"]
+    elif (
+        ticket.first_response_at is not None
+        and ticket.next_response_due is None
+        and ticket.sla_paused_at is None
+    ):
+        calendar = queries.sla_calendar(ticket, policy)
+        ticket.next_response_due = calendar.add_business_time(moment, _minutes(policy.next_response_minutes))
+    _refresh_sla_due(ticket)
+
+
+def _sla_priority_changed(ticket: Ticket) -> None:
+    """A new priority may fall under another policy: its targets then count from the ticket's start."""
+    profile = getattr(ticket.requester, "customer_profile", None)
+    policy = queries.matching_policy(ticket, profile.vip_tier if profile else 0)
+    if policy == ticket.sla_policy:
+        return
+    paused_at = ticket.sla_paused_at
+    start_sla(ticket, ticket.created_at)
+    ticket.sla_paused_at = paused_at
+    _refresh_sla_due(ticket)
+
+
+def notify(
+    user: Any, title: str, *, body: str = "", url: str = "", ticket: Ticket | None = None, kind: str
+) -> None:
+    """Keep a notification for the notification centre and push it to the person's open pages."""
+    from watchkeeper.realtime.events import Notification as NotificationEvent
+    from watchkeeper.tickets.models import Notification
+
+    Notification.objects.create(
+        user=user, ticket=ticket, kind=kind, title=title[:200], body=body[:500], url=url
+    )
+    publish(f"user.{user.pk}", NotificationEvent(title=title[:200], body=body[:500], url=url))
+
+
+def _target_label(target: str) -> str:
+    return {
+        "first_response": _("first response"),
+        "next_response": _("next response"),
+        "resolution": _("resolution"),
+    }[target]
+
+
+def _ticket_console_url(ticket: Ticket) -> str:
+    from django.urls import reverse
+
+    return reverse("inbox:ticket", args=[ticket.pk])
+
+
+def check_sla(now: datetime | None = None) -> int:
+    """Fire the warnings and breaches that have come due (run every minute); returns how many fired."""
+    moment = now or timezone.now()
+    fired = 0
+    for ticket_id in list(queries.due_sla_tickets(moment).values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update()
+                .select_related("sla_policy", "team", "assignee", "requester")
+                .get(pk=ticket_id)
+            )
+            fired += _fire_sla_events(ticket, moment)
+    return fired
+
+
+def _fire_sla_events(ticket: Ticket, moment: datetime) -> int:
+    policy = ticket.sla_policy
+    if policy is None or ticket.sla_paused_at is not None:
+        _refresh_sla_due(ticket)
+        ticket.save(update_fields=["sla_due"])
+        return 0
+    fired = 0
+    for target in SLA_TARGETS:
+        due = getattr(ticket, f"{target}_due")
+        if due is None or target in ticket.sla_breached:
+            continue
+        if due <= moment:
+            _breach(ticket, policy, target, due)
+            fired += 1
+        elif due - _minutes(policy.warn_minutes) <= moment and target not in ticket.sla_warned:
+            ticket.sla_warned = [*ticket.sla_warned, target]
+            for person in [ticket.assignee] if ticket.assignee else queries.team_leads(ticket.team_id):
+                notify(
+                    person,
+                    _("%(reference)s: %(target)s due soon")
+                    % {"reference": ticket.reference, "target": _target_label(target)},
+                    body=ticket.subject,
+                    url=_ticket_console_url(ticket),
+                    ticket=ticket,
+                    kind="sla_warning",
+                )
+            fired += 1
+    _refresh_sla_due(ticket)
+    ticket.save()
+    return fired
+
+
+def _breach(ticket: Ticket, policy: Any, target: str, due: datetime) -> None:
+    """Record a missed target and escalate as the policy says: priority up, leads told, reassigned."""
+    ticket.sla_breached = [*ticket.sla_breached, target]
+    changed = ["sla"]
+    if policy.raise_priority_on_breach and ticket.priority < Priority.URGENT:
+        ticket.priority += 1
+        changed.append("priority")
+    if policy.reassign_on_breach and ticket.team_id is not None:
+        replacement = queries.next_agent(ticket.team_id, ticket.language, exclude=ticket.assignee_id)
+        if replacement is not None:
+            ticket.assignee = replacement
+            ticket.assigned_at = timezone.now()
+            changed.append("assignee")
+    ticket.save()
+    title = _("%(reference)s: %(target)s target missed") % {
+        "reference": ticket.reference,
+        "target": _target_label(target),
+    }
+    Message.objects.create(ticket=ticket, kind=Message.Kind.EVENT, from_staff=True, body=title)
+    people = (
+        {person.pk: person for person in queries.team_leads(ticket.team_id)}
+        if policy.notify_lead_on_breach
+        else {}
+    )
+    if ticket.assignee is not None:
+        people[ticket.assignee.pk] = ticket.assignee
+    for person in people.values():
+        notify(
+            person,
+            title,
+            body=ticket.subject,
+            url=_ticket_console_url(ticket),
+            ticket=ticket,
+            kind="sla_breach",
+        )
+    _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=changed))

@@ -114,6 +114,19 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Orders the ticket's real-time events; a reconnecting client asks for what came after its last id.
     last_event_id = models.PositiveIntegerField(default=0)
+    # SLA: deadlines are stored, so a restart loses nothing and the periodic job finds what is due with
+    # an index. `sla_due` is the earliest pending deadline (null when none runs or the clock is paused).
+    sla_policy = models.ForeignKey(
+        "SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("SLA")
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    # Targets already warned about or breached ("first_response", ...), so each fires once.
+    sla_warned = models.JSONField(default=list, blank=True)
+    sla_breached = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -260,3 +273,83 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaPolicy(models.Model):
+    """Promised response and resolution times for the tickets it matches (the first matching policy,
+    lowest order, applies). Targets count working time on the ticket team's calendar when
+    `business_hours` is set, otherwise around the clock."""
+
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, null=True, blank=True
+    )
+    min_vip_tier = models.PositiveSmallIntegerField(_("lowest VIP tier"), default=0)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    category = models.CharField(_("category"), max_length=32, blank=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response within (minutes)"))
+    next_response_minutes = models.PositiveIntegerField(_("next response within (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"))
+    business_hours = models.BooleanField(_("count business hours only"), default=False)
+    warn_minutes = models.PositiveIntegerField(_("warn this many minutes before"), default=30)
+    raise_priority_on_breach = models.BooleanField(_("raise priority on breach"), default=True)
+    notify_lead_on_breach = models.BooleanField(_("notify team leads on breach"), default=True)
+    reassign_on_breach = models.BooleanField(_("reassign on breach"), default=False)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    """A whole day off for SLA clocks on business hours: for one team, or for every team."""
+
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100)
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        verbose_name=_("team"),
+        help_text=_("Empty: a holiday for every team."),
+    )
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class Notification(models.Model):
+    """Something a person should see: a reply to their ticket, an assignment, a mention, an SLA alert.
+
+    Kept so the notification centre can list them and count the unread; also pushed at once to the
+    person's open pages (group `user.<id>`).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title

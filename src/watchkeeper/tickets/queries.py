@@ -8,11 +8,23 @@ else gets a 404, never a 403, so ticket numbers cannot be probed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
-from watchkeeper.tickets.models import FINISHED_STATUSES, Attachment, Message, RoutingRule, Status, Ticket
+from watchkeeper.tickets.calendar import BusinessCalendar
+from watchkeeper.tickets.models import (
+    FINISHED_STATUSES,
+    Attachment,
+    Holiday,
+    Message,
+    RoutingRule,
+    SlaPolicy,
+    Status,
+    Ticket,
+)
 
 WORK_PERMISSION = "tickets.work_tickets"
 VIEW_ALL_PERMISSION = "tickets.view_all_tickets"
@@ -89,12 +101,15 @@ def ticket_id_from_reference(reference: str) -> int | None:
 
 # ---------------------------------------------------------------- the agents' inbox
 
-INBOX_VIEWS = ("open", "mine", "unassigned", "teams", "vip", "all")
+INBOX_VIEWS = ("open", "mine", "unassigned", "teams", "vip", "breaching", "all")
+# "About to breach": a deadline within this window, or already past.
+BREACH_WINDOW = timedelta(hours=1)
 SORTS = {
     "updated": ("-updated_at", "-pk"),
     "oldest": ("updated_at", "pk"),
     "created": ("-created_at", "-pk"),
     "priority": ("-priority", "-updated_at", "-pk"),
+    "due": (F("sla_due").asc(nulls_last=True), "pk"),
 }
 
 
@@ -129,6 +144,11 @@ def inbox_tickets(user: Any, filters: InboxFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(unfinished, team_id__in=_agent_team_ids(user))
     elif view == "vip":
         tickets = tickets.filter(unfinished, requester__customer_profile__vip_tier__gt=0)
+    elif view == "breaching":
+        soon = timezone.now() + BREACH_WINDOW
+        tickets = tickets.filter(unfinished, sla_paused_at__isnull=True).filter(
+            Q(first_response_due__lte=soon) | Q(next_response_due__lte=soon) | Q(resolution_due__lte=soon)
+        )
     if filters.status:
         tickets = tickets.filter(status=filters.status)
     if filters.priority:
@@ -216,7 +236,7 @@ def matching_rule(ticket: Ticket, vip_tier: int) -> RoutingRule | None:
     return None
 
 
-def next_agent(team_id: int, language: str) -> Any | None:
+def next_agent(team_id: int, language: str, *, exclude: int | None = None) -> Any | None:
     """Who in the team gets the next ticket: online, under their limit of open tickets, speaking the
     ticket's language if any of them does; the one with the fewest open tickets, and among equals the
     one who waited longest since their last assignment."""
@@ -237,6 +257,7 @@ def next_agent(team_id: int, language: str) -> Any | None:
             capacity=Max("agent_profile__max_open_tickets"),
         )
         .filter(open_count__lt=F("capacity"))
+        .exclude(pk=exclude)
     )
     speakers = candidates.filter(agent_profile__languages__code=language)
     pool = speakers if speakers.exists() else candidates
@@ -250,3 +271,51 @@ def account_manager_of(user: Any) -> Any | None:
     if manager is None or not manager.is_active or not is_ticket_staff(manager):
         return None
     return manager
+
+
+# ---------------------------------------------------------------- SLA
+
+
+def matching_policy(ticket: Ticket, vip_tier: int) -> SlaPolicy | None:
+    policies = SlaPolicy.objects.filter(is_active=True, min_vip_tier__lte=vip_tier)
+    for policy in policies:
+        if policy.priority and policy.priority != ticket.priority:
+            continue
+        if policy.channel and policy.channel != ticket.channel:
+            continue
+        if policy.category and policy.category != ticket.category:
+            continue
+        return policy
+    return None
+
+
+def sla_calendar(ticket: Ticket, policy: SlaPolicy) -> BusinessCalendar:
+    """Around the clock, or the ticket team's working hours and holidays (a team-less ticket counts
+    every hour: nobody's office hours apply to it)."""
+    team = ticket.team
+    if not policy.business_hours or team is None or not team.working_hours:
+        return BusinessCalendar.around_the_clock()
+    holidays = Holiday.objects.filter(Q(team=team) | Q(team__isnull=True)).values_list("date", flat=True)
+    try:
+        return BusinessCalendar.from_config(team.working_hours, team.time_zone, holidays)
+    except ValueError:
+        # A team saved with unusable hours must not stop tickets: count around the clock, loudly.
+        import logging
+
+        logging.getLogger(__name__).warning("Team %s has invalid working hours; SLA counts 24/7", team.pk)
+        return BusinessCalendar.around_the_clock()
+
+
+def due_sla_tickets(now: datetime) -> QuerySet[Ticket]:
+    """Tickets whose next SLA event (a warning or a breach) has come."""
+    return Ticket.objects.filter(sla_due__lte=now).select_related("sla_policy", "team", "assignee")
+
+
+def team_leads(team_id: int | None) -> QuerySet[Any]:
+    """The leads of a team, or every team lead when the ticket has no team."""
+    from django.contrib.auth import get_user_model
+
+    leads = get_user_model().objects.filter(is_active=True, groups__name="team_lead")
+    if team_id is not None:
+        leads = leads.filter(agent_profile__teams=team_id)
+    return leads.distinct()

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from watchkeeper.core.registry import periodic
+from watchkeeper.tickets import actions
+
+
+@periodic(every=timedelta(minutes=1))
+@task()
+def check_sla() -> int:
+    """Warnings before SLA deadlines and escalation when they pass; deadlines are in the database."""
+    return actions.check_sla()
