@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "watchkeeper.core.context_processors.site",
+                "watchkeeper.tickets.context_processors.notifications",
             ],
         },
     }

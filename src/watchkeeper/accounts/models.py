@@ -59,6 +59,10 @@ class User(AbstractUser):
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.email.split("@")[0]
 
+    def get_short_name(self) -> str:
+        """What others see in a thread or an email: the display name people chose, never the email."""
+        return self.display_name or self.first_name
+
 
 class Language(models.Model):
     """A language a team or agent serves; seeded with the 13 interface languages, more may be added."""

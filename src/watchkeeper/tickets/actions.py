@@ -6,6 +6,7 @@ after that knows where a message came from except by its `channel`.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from watchkeeper.core import files
+from watchkeeper.mail import actions as mail_actions
 from watchkeeper.realtime.broker import publish
 from watchkeeper.realtime.events import Event
 from watchkeeper.search import analysis
-from watchkeeper.tickets import queries
+from watchkeeper.tickets import emails, queries
 from watchkeeper.tickets.categories import CATEGORIES, clean_details
 from watchkeeper.tickets.events import TicketMessageAdded, TicketUpdated
 from watchkeeper.tickets.models import (
@@ -214,6 +216,7 @@ def open_ticket(requester: Any, new: NewTicket, *, now: datetime | None = None) 
         route_ticket(ticket, now=moment)
         start_sla(ticket, moment)
         ticket.save()
+        _send_acknowledgement(ticket)
         _publish(
             ticket,
             TicketMessageAdded(
@@ -311,6 +314,19 @@ def add_message(
         if kind == Message.Kind.PUBLIC:
             _sla_message_added(ticket, from_staff, moment)
         ticket.save()
+        if kind == Message.Kind.PUBLIC and from_staff:
+            _send_reply(ticket, message)
+        elif kind == Message.Kind.NOTE:
+            _notify_mentions(ticket, message)
+        elif ticket.assignee_id and ticket.assignee_id != getattr(author, "pk", None):
+            notify(
+                ticket.assignee,
+                _("%(reference)s: the customer replied") % {"reference": ticket.reference},
+                body=ticket.subject,
+                url=_ticket_console_url(ticket),
+                ticket=ticket,
+                kind="customer_reply",
+            )
         _publish(
             ticket,
             TicketMessageAdded(
@@ -361,6 +377,9 @@ def change_status(ticket: Ticket, actor: Any, status: str, *, now: datetime | No
     _record_event(
         ticket, actor, _("Status changed to %(status)s.") % {"status": Status(status).label}, ["status"]
     )
+    # The customer hears of changes made by the exchange, not of the ones they made themselves.
+    if getattr(actor, "pk", None) != ticket.requester_id and status != Status.NEW:
+        _send_status_change(ticket)
 
 
 @transaction.atomic
@@ -398,6 +417,15 @@ def assign_ticket(ticket: Ticket, actor: Any, assignee: Any | None) -> None:
         else _("Unassigned.")
     )
     _record_event(ticket, actor, text, ["assignee"])
+    if assignee is not None and assignee.pk != getattr(actor, "pk", None):
+        notify(
+            assignee,
+            _("%(reference)s was assigned to you") % {"reference": ticket.reference},
+            body=ticket.subject,
+            url=_ticket_console_url(ticket),
+            ticket=ticket,
+            kind="assigned",
+        )
 
 
 @transaction.atomic
@@ -740,3 +768,93 @@ def _breach(ticket: Ticket, policy: Any, target: str, due: datetime) -> None:
             kind="sla_breach",
         )
     _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=changed))
+
+
+# ---------------------------------------------------------------- email to the customer
+
+
+def _queue(outgoing: emails.OutgoingEmail) -> None:
+    transaction.on_commit(lambda: mail_actions.queue_email(outgoing.message), robust=True)
+
+
+def _send_acknowledgement(ticket: Ticket) -> None:
+    """The automatic answer with the ticket number and the promised response time; recorded in the
+    thread (so agents see what was promised) with its Message-ID (so replies to it thread)."""
+    outgoing = emails.acknowledgement(ticket)
+    Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.EVENT,
+        from_staff=True,
+        body=_("Acknowledgement sent to %(email)s.") % {"email": ticket.requester.email},
+        email_message_id=outgoing.message_id,
+    )
+    _queue(outgoing)
+
+
+def _send_reply(ticket: Ticket, message: Message) -> None:
+    outgoing = emails.reply(ticket, message)
+    message.email_message_id = outgoing.message_id
+    message.save(update_fields=["email_message_id"])
+    _queue(outgoing)
+    notify(
+        ticket.requester,
+        _("New reply on %(reference)s") % {"reference": ticket.reference},
+        body=ticket.subject,
+        url=_customer_url(ticket),
+        ticket=ticket,
+        kind="reply",
+    )
+
+
+def _send_status_change(ticket: Ticket) -> None:
+    _queue(emails.status_changed(ticket))
+    notify(
+        ticket.requester,
+        _("%(reference)s is now: %(status)s")
+        % {"reference": ticket.reference, "status": ticket.get_status_display()},
+        body=ticket.subject,
+        url=_customer_url(ticket),
+        ticket=ticket,
+        kind="status",
+    )
+
+
+def _customer_url(ticket: Ticket) -> str:
+    from django.urls import reverse
+
+    return reverse("tickets:detail", args=[ticket.pk])
+
+
+_MENTION = re.compile(r"(?<![\w@])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]+)")
+
+
+def _notify_mentions(ticket: Ticket, message: Message) -> None:
+    """@alice or @alice@exchange.example in an internal note tells that agent."""
+    handles = {match.lower() for match in _MENTION.findall(message.body)}
+    if not handles:
+        return
+    agents = {agent.pk: agent for agent in queries.ticket_agents()}
+    for agent in agents.values():
+        local = agent.email.lower().partition("@")[0]
+        if (agent.email.lower() in handles or local in handles) and agent.pk != message.author_id:
+            notify(
+                agent,
+                _("%(name)s mentioned you on %(reference)s")
+                % {
+                    "name": message.author.get_short_name() if message.author else "",
+                    "reference": ticket.reference,
+                },
+                body=message.body[:200],
+                url=_ticket_console_url(ticket),
+                ticket=ticket,
+                kind="mention",
+            )
+
+
+def mark_notifications_read(user: Any, notification_ids: Iterable[int] | None = None) -> int:
+    from watchkeeper.tickets.models import Notification
+
+    unread = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())

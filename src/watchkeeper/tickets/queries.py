@@ -257,8 +257,9 @@ def next_agent(team_id: int, language: str, *, exclude: int | None = None) -> An
             capacity=Max("agent_profile__max_open_tickets"),
         )
         .filter(open_count__lt=F("capacity"))
-        .exclude(pk=exclude)
     )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude)
     speakers = candidates.filter(agent_profile__languages__code=language)
     pool = speakers if speakers.exists() else candidates
     return pool.order_by("open_count", F("last_assigned").asc(nulls_first=True), "pk").first()
@@ -319,3 +320,9 @@ def team_leads(team_id: int | None) -> QuerySet[Any]:
     if team_id is not None:
         leads = leads.filter(agent_profile__teams=team_id)
     return leads.distinct()
+
+
+def unread_notification_count(user: Any) -> int:
+    from watchkeeper.tickets.models import Notification
+
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:ticket_id>/reopen/", views.reopen_ticket, name="reopen"),
     path("<int:ticket_id>/rate/", views.rate_ticket, name="rate"),
     path("files/<int:attachment_id>/", views.download_attachment, name="attachment"),
+    path("notifications/", views.notification_centre, name="notifications"),
 ]

@@ -461,3 +461,18 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "rating": getattr(ticket, "rating", None),
         },
     )
+
+
+@login_required
+def notification_centre(request: HttpRequest) -> HttpResponse:
+    from watchkeeper.tickets.models import Notification
+
+    if request.method == "POST":
+        actions.mark_notifications_read(request.user)
+        return redirect("tickets:notifications")
+    mine = Notification.objects.filter(user_id=int(request.user.pk or 0))  # login_required: never 0
+    page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
+    response = render(request, "tickets/notifications.html", {"page": page})
+    # Seen on this page means read; the list above was rendered with the unread ones marked.
+    actions.mark_notifications_read(request.user, [item.pk for item in page.object_list])
+    return response

@@ -43,7 +43,7 @@ def test_a_deposit_ticket_keeps_cleaned_details_and_detects_its_language(custome
     assert ticket.language == "en"
     assert ticket.fields["amount"] == "250.5"
     assert ticket.fields["txid"] == TXID
-    message = ticket.messages.get()
+    message = ticket.messages.get(kind=Message.Kind.PUBLIC)
     assert message.author == customer and not message.from_staff
 
 
@@ -180,7 +180,8 @@ def test_bulk_update_changes_each_ticket_and_records_it(customer: User, agent: U
     for ticket in Ticket.objects.all():
         assert ticket.assignee == agent and ticket.priority == Priority.HIGH and ticket.status == Status.OPEN
         assert list(ticket.tags.values_list("name", flat=True)) == ["chain-delay"]
-        assert ticket.messages.filter(kind=Message.Kind.EVENT).count() == 2
+        # Assignment and priority, after the acknowledgement.
+        assert ticket.messages.filter(kind=Message.Kind.EVENT).count() == 3
 
 
 def test_only_agents_can_be_assigned(customer: User, other_customer: User, lead: User) -> None:

@@ -122,5 +122,11 @@ def test_escalation_moves_the_case_and_keeps_its_history(
     ticket.refresh_from_db()
     assert ticket.team == experts and ticket.assignee == expert
     kinds = list(ticket.messages.values_list("kind", flat=True))
-    assert kinds == [Message.Kind.PUBLIC, Message.Kind.PUBLIC, Message.Kind.NOTE, Message.Kind.EVENT]
+    assert kinds == [
+        Message.Kind.PUBLIC,  # the customer
+        Message.Kind.EVENT,  # the acknowledgement
+        Message.Kind.PUBLIC,  # the lead's reply
+        Message.Kind.NOTE,  # the reason for escalating
+        Message.Kind.EVENT,
+    ]
     assert ticket.assigned_at is not None and timezone.now() - ticket.assigned_at < timedelta(minutes=1)
