@@ -227,6 +227,15 @@ def email_settings(url: str) -> dict[str, object]:
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "")))
 
+# Inbound: the support addresses customers write to (besides DEFAULT_FROM_EMAIL). `watchkeeper smtpd`
+# accepts mail for these only, and mail *from* them is a loop and is ignored.
+INBOUND_EMAIL_ADDRESSES = [
+    address.strip().lower()
+    for address in os.environ.get("INBOUND_EMAIL_ADDRESSES", "").split(",")
+    if address.strip()
+]
+INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("INBOUND_EMAIL_MAX_BYTES", str(50 * 1024 * 1024)))
+
 # --- Internationalisation ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 # Names as their speakers write them, so readers find their language whatever the page language is.

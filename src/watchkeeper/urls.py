@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("console/", include(("watchkeeper.accounts.console_urls", "console"))),
     path("console/help/", include("watchkeeper.helpcenter.editor_urls")),
     path("console/tickets/", include("watchkeeper.tickets.console_urls")),
+    path("console/mail/held/", include("watchkeeper.mail.console_urls")),
     path("account/", include("watchkeeper.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -8,3 +8,10 @@ class MailConfig(AppConfig):
     name = "watchkeeper.mail"
     label = "mail"
     verbose_name = _("Email")
+
+    def ready(self) -> None:
+        from watchkeeper.core.registry import NavItem, registry
+
+        registry.add_console_nav(
+            NavItem(_("Held emails"), "mail:held", order=21, permission="tickets.work_tickets")
+        )

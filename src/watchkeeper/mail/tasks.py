@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.mail import EmailMultiAlternatives
 from django_tasks import task
+
+from watchkeeper.core.registry import periodic
 
 
 @task()
@@ -24,3 +28,12 @@ def deliver_email(
     for content, mimetype in alternatives:
         message.attach_alternative(content, mimetype)
     return message.send()
+
+
+@periodic(every=timedelta(minutes=5))
+@task()
+def retry_received_emails() -> int:
+    """Emails stored but not processed (a crash, a database hiccup) are processed again."""
+    from watchkeeper.mail.actions import retry_received_emails as retry
+
+    return retry()

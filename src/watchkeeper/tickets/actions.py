@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from watchkeeper.core import files
-from watchkeeper.mail import actions as mail_actions
 from watchkeeper.realtime.broker import publish
 from watchkeeper.realtime.events import Event
 from watchkeeper.search import analysis
@@ -774,7 +773,11 @@ def _breach(ticket: Ticket, policy: Any, target: str, due: datetime) -> None:
 
 
 def _queue(outgoing: emails.OutgoingEmail) -> None:
-    transaction.on_commit(lambda: mail_actions.queue_email(outgoing.message), robust=True)
+    # Imported here: the mail app's inbound side calls into these actions, so a top-level import
+    # would be circular.
+    from watchkeeper.mail.actions import queue_email
+
+    transaction.on_commit(lambda: queue_email(outgoing.message), robust=True)
 
 
 def _send_acknowledgement(ticket: Ticket) -> None:

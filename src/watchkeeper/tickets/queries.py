@@ -326,3 +326,39 @@ def unread_notification_count(user: Any) -> int:
     from watchkeeper.tickets.models import Notification
 
     return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+
+
+def ticket_for_email(message_ids: list[str], reference: str) -> Ticket | None:
+    """The ticket an inbound email continues: one of our messages it answers (In-Reply-To, References),
+    else the ticket number in its subject. A merged ticket leads to the one it went into."""
+    wanted = [item for item in message_ids if item]
+    ticket = None
+    if wanted:
+        message = (
+            Message.objects.filter(email_message_id__in=wanted)
+            .select_related("ticket")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        ticket = message.ticket if message else None
+    if ticket is None and reference:
+        number = ticket_id_from_reference(reference)
+        ticket = Ticket.objects.filter(pk=number).first() if number else None
+    for _hop in range(10):  # merges form a short chain; the bound guards against a cycle
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+    return ticket
+
+
+def is_email_participant(ticket: Ticket, address: str) -> bool:
+    """Whether mail from `address` may join the thread: the requester or a follower. Agents answer in
+    the console: a From header is easy to forge, and a forged agent must not write to a customer."""
+    address = address.strip().lower()
+    if not address:
+        return False
+    if ticket.requester.email.lower() == address:
+        return True
+    return ticket.followers.filter(email__iexact=address, is_staff=False).exists() and not any(
+        is_ticket_staff(user) for user in ticket.followers.filter(email__iexact=address)
+    )

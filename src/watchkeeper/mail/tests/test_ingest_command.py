@@ -102,6 +102,25 @@ def test_directories_files_and_errors(capsys: pytest.CaptureFixture[str], tmp_pa
     assert not report["ok"] and "no headers found" in report["error"]
 
 
-def test_without_dry_run_it_refuses(tmp_path: Path) -> None:
-    with pytest.raises(CommandError, match="--dry-run"):
+@pytest.mark.django_db
+def test_without_dry_run_messages_become_tickets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: Any
+) -> None:
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    message = tmp_path / "question.eml"
+    message.write_bytes(
+        b"From: Ana <ana@example.org>\r\nTo: support@watchkeeper.localhost\r\nSubject: Deposit missing\r\n"
+        b"Message-ID: <q1@example.org>\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\n"
+        b"My BTC deposit is missing.\r\n"
+    )
+    call_command("ingest-mail", str(message))
+    [line] = capsys.readouterr().out.splitlines()
+    record = json.loads(line)
+    assert record["status"] == "opened" and record["ticket"].startswith("WK-")
+    call_command("ingest-mail", str(message))  # the same message again is recognised
+    assert json.loads(capsys.readouterr().out)["status"] == "duplicate"
+
+
+def test_no_files_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="No message files"):
         call_command("ingest-mail", str(tmp_path))

@@ -1,4 +1,4 @@
-"""`watchkeeper ingest-mail --dry-run FILE_OR_DIRECTORY...`
+"""`watchkeeper ingest-mail [--dry-run] FILE_OR_DIRECTORY...`
 
 Parses raw messages (.eml files, extension-less files that start like a message, or directories of
 them, searched recursively) without touching the database and prints one JSON line per file:
@@ -6,6 +6,10 @@ them, searched recursively) without touching the database and prints one JSON li
 "attachments": [{"filename", "content_type", "size"}], "is_auto_reply", "thread_key"}.
 "error" is null, the parser's defects joined with "; ", or why the file could not be read.
 The interface is stable: other checks parse it.
+
+Without --dry-run each message is stored and ingested as if it had arrived by SMTP (a ticket, a reply
+on one, held or ignored), and one JSON line per file says what became of it:
+{"file", "status", "ticket", "reason"}.
 """
 
 from __future__ import annotations
@@ -70,9 +74,28 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="parse and report only; nothing is stored")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not options["dry_run"]:
-            raise CommandError(
-                "Storing messages is not available yet: pass --dry-run to parse and report without storing."
+        paths = list(iter_message_files(options["paths"]))
+        if not paths:
+            raise CommandError("No message files found in the paths given.")
+        for path in paths:
+            if options["dry_run"]:
+                self.stdout.write(json.dumps(dry_run_report(path)))
+                continue
+            from watchkeeper.mail.actions import ingest_email
+
+            try:
+                raw = path.read_bytes()
+            except OSError as error:
+                self.stdout.write(
+                    json.dumps(
+                        {"file": str(path), "status": "unreadable", "ticket": None, "reason": str(error)}
+                    )
+                )
+                continue
+            result = ingest_email(raw, source="file")
+            ticket = f"WK-{result.ticket_id:06d}" if result.ticket_id else None
+            self.stdout.write(
+                json.dumps(
+                    {"file": str(path), "status": result.status, "ticket": ticket, "reason": result.reason}
+                )
             )
-        for path in iter_message_files(options["paths"]):
-            self.stdout.write(json.dumps(dry_run_report(path)))

@@ -1,0 +1,23 @@
+"""Every event type any app registers round-trips through its schema (DESIGN.md, "every event
+checked against its schema in tests"): a new event without a sample here fails this test."""
+
+from __future__ import annotations
+
+import django.apps
+
+from watchkeeper.realtime.events import EVENT_TYPES, Event, Notification, PresenceChanged, parse_event
+
+
+def test_every_registered_event_type_round_trips() -> None:
+    assert django.apps.apps.ready
+    from watchkeeper.tickets.events import TicketMessageAdded, TicketUpdated
+
+    samples: list[Event] = [
+        PresenceChanged(agent_id=3, presence="away"),
+        Notification(id=9, title="t", body="b", url="/x"),
+        TicketMessageAdded(id=4, ticket_id=12, message_id=40, kind="note", from_staff=True),
+        TicketUpdated(id=5, ticket_id=12, changed=["status", "priority"]),
+    ]
+    assert {type(sample) for sample in samples} == set(EVENT_TYPES.values())
+    for sample in samples:
+        assert parse_event(sample.model_dump(mode="json")) == sample
