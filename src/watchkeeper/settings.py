@@ -288,6 +288,9 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 # --- Tickets ----------------------------------------------------------------------------------------
 # A solved ticket can be reopened by its customer for this many days; then it closes for good.
 TICKET_REOPEN_DAYS = int(os.environ.get("TICKET_REOPEN_DAYS", "7"))
+# A ticket waiting on the customer: a reminder after this many days of silence, solved after this many.
+TICKET_PENDING_REMINDER_DAYS = int(os.environ.get("TICKET_PENDING_REMINDER_DAYS", "3"))
+TICKET_PENDING_SOLVE_DAYS = int(os.environ.get("TICKET_PENDING_SOLVE_DAYS", "7"))
 # Transaction ids and addresses in messages link here ({} is the identifier); Blockchair searches
 # most chains at once.
 BLOCK_EXPLORER_URL = os.environ.get("BLOCK_EXPLORER_URL", "https://blockchair.com/search?q={}")

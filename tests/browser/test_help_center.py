@@ -149,6 +149,10 @@ def test_search_read_vote_and_ask_for_more_help(
     expect(page.get_by_role("heading", level=1)).to_have_text("Contact support")
     expect(page.locator("#contact-context")).to_contain_text(ARTICLE_TITLE)
     shot(page, folder, "05-contact")
+    # ... and on to a ticket that carries it (signing in first).
+    page.get_by_role("link", name="Open a ticket").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next=.*tickets/new/.*article.*"))
+    shot(page, folder, "06-ticket-needs-login")
 
 
 def test_traditional_chinese_query_finds_the_simplified_article(

@@ -41,6 +41,7 @@ from watchkeeper.tickets.models import (
     Tag,
     Ticket,
 )
+from watchkeeper.tickets.rendering import render_message
 
 # Per file, by kind, and for all the files of one message together. A screen recording is the
 # largest thing a customer usefully sends.
@@ -208,6 +209,7 @@ def open_ticket(requester: Any, new: NewTicket, *, now: datetime | None = None) 
             author=requester,
             channel=new.channel,
             body=body,
+            body_html=render_message(body),
             email_message_id=new.email_message_id[:300],
             metadata=dict(new.metadata),
         )
@@ -290,6 +292,7 @@ def add_message(
             from_staff=from_staff,
             channel=channel,
             body=body,
+            body_html=render_message(body),
             email_message_id=email_message_id[:300],
             metadata=dict(metadata or {}),
         )
@@ -303,6 +306,7 @@ def add_message(
                 status = new_status or (Status.PENDING if ticket.status != Status.ON_HOLD else Status.ON_HOLD)
             else:
                 ticket.last_customer_message_at = moment
+                ticket.reminded_at = None
                 status = Status.OPEN if ticket.status != Status.NEW else Status.NEW
             if status != ticket.status:
                 _set_status(ticket, status, moment)
@@ -549,8 +553,14 @@ def escalate_ticket(ticket: Ticket, actor: Any, team: Any, reason: str) -> None:
         raise TicketError(_("Say why the ticket is escalated, for the experts."))
     if team.pk == ticket.team_id:
         raise TicketError(_("The ticket is already with %(team)s.") % {"team": team.name})
+    note = _clean_body(reason)
     Message.objects.create(
-        ticket=ticket, kind=Message.Kind.NOTE, author=actor, from_staff=True, body=_clean_body(reason)
+        ticket=ticket,
+        kind=Message.Kind.NOTE,
+        author=actor,
+        from_staff=True,
+        body=note,
+        body_html=render_message(note),
     )
     ticket.team = team
     ticket.assignee = queries.next_agent(team.pk, ticket.language)
@@ -861,3 +871,45 @@ def mark_notifications_read(user: Any, notification_ids: Iterable[int] | None = 
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
     return unread.update(read_at=timezone.now())
+
+
+def apply_macro_fields(ticket: Ticket, agent: Any, macro: Any) -> None:
+    """The field changes a macro makes besides its reply (the reply itself is sent with add_message)."""
+    if macro.set_priority:
+        set_priority(ticket, agent, macro.set_priority)
+    tags = [name for name in macro.add_tags.split(",") if name.strip()]
+    if tags:
+        set_tags(ticket, agent, [*ticket.tags.values_list("name", flat=True), *tags])
+
+
+def follow_up_waiting_tickets(now: datetime | None = None) -> dict[str, int]:
+    """Tickets waiting on the customer get one reminder, then are solved after more silence; solved
+    tickets close for good once the reopening window has passed. Run hourly."""
+    moment = now or timezone.now()
+    remind_before = moment - timedelta(days=settings.TICKET_PENDING_REMINDER_DAYS)
+    solve_before = moment - timedelta(days=settings.TICKET_PENDING_SOLVE_DAYS)
+    counts = {"reminded": 0, "solved": 0, "closed": 0}
+    waiting = Ticket.objects.filter(status=Status.PENDING).select_related("requester")
+    for ticket in waiting.filter(last_agent_message_at__lte=solve_before)[:500]:
+        with transaction.atomic():
+            change_status(ticket, None, Status.SOLVED, now=moment)
+        counts["solved"] += 1
+    for ticket in waiting.filter(last_agent_message_at__lte=remind_before, reminded_at__isnull=True)[:500]:
+        with transaction.atomic():
+            ticket.reminded_at = moment
+            ticket.save(update_fields=["reminded_at"])
+            _queue(emails.reminder(ticket))
+            Message.objects.create(
+                ticket=ticket,
+                kind=Message.Kind.EVENT,
+                from_staff=True,
+                body=_("Reminder sent: we are waiting for the customer's answer."),
+            )
+        counts["reminded"] += 1
+    window = reopen_window()
+    for ticket in Ticket.objects.filter(status=Status.SOLVED, solved_at__lte=moment - window)[:500]:
+        with transaction.atomic():
+            _set_status(ticket, Status.CLOSED, moment)
+            ticket.save()
+        counts["closed"] += 1
+    return counts

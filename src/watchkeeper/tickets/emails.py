@@ -125,3 +125,7 @@ def reply(ticket: Ticket, message: Message) -> OutgoingEmail:
 
 def status_changed(ticket: Ticket) -> OutgoingEmail:
     return _build(ticket, "status", {}, automatic=True)
+
+
+def reminder(ticket: Ticket) -> OutgoingEmail:
+    return _build(ticket, "reminder", {"solve_days": settings.TICKET_PENDING_SOLVE_DAYS}, automatic=True)

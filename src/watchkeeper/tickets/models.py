@@ -35,6 +35,8 @@ class Status(models.TextChoices):
 # The customer is not waiting on us in these: SLA clocks stop.
 PAUSED_STATUSES = frozenset({Status.PENDING, Status.ON_HOLD})
 FINISHED_STATUSES = frozenset({Status.SOLVED, Status.CLOSED})
+# Most inbox views show these; a list (fixed order) so queries repeat the partial index's condition.
+UNFINISHED_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
 
 
 class Priority(models.IntegerChoices):
@@ -111,6 +113,8 @@ class Ticket(models.Model):
     last_customer_message_at = models.DateTimeField(_("last customer message"), null=True, blank=True)
     last_agent_message_at = models.DateTimeField(_("last agent message"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    # When we last reminded the customer that we wait on them (once per wait).
+    reminded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Orders the ticket's real-time events; a reconnecting client asks for what came after its last id.
     last_event_id = models.PositiveIntegerField(default=0)
@@ -141,6 +145,18 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status"),
             models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status"),
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester_updated"),
+            # The inbox's default views: unfinished tickets, most recently updated first, read in index
+            # order (no sort) and counted from the index alone.
+            models.Index(
+                fields=["-updated_at", "id"],
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+                name="ticket_unfinished_updated",
+            ),
+            models.Index(
+                fields=["team", "-updated_at"],
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+                name="ticket_team_unfinished",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,6 +200,9 @@ class Message(models.Model):
     from_staff = models.BooleanField(default=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB)
     body = models.TextField(_("message"), blank=True)  # Markdown, with pasted secrets already redacted
+    # The body rendered and sanitised once, when written: a thread shows many messages, and Markdown
+    # rendering cost a millisecond each. Empty for event lines, which are plain text.
+    body_html = models.TextField(blank=True)
     # What the channel adds: the email's Message-ID (threading), sender address, quoted history ...
     email_message_id = models.CharField(max_length=300, blank=True, db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -353,3 +372,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Macro(models.Model):
+    """A canned reply an agent starts from, with placeholders, that may also set fields.
+
+    Placeholders: {{ customer_name }}, {{ agent_name }}, {{ ticket_reference }}, {{ ticket_subject }}.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(
+        _("reply"), help_text=_("Markdown, with placeholders such as {{ customer_name }}.")
+    )
+    set_status = models.CharField(_("then set status to"), max_length=16, choices=Status.choices, blank=True)
+    set_priority = models.PositiveSmallIntegerField(
+        _("then set priority to"), choices=Priority.choices, null=True, blank=True
+    )
+    add_tags = models.CharField(
+        _("add tags"), max_length=200, blank=True, help_text=_("Separated by commas.")
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        verbose_name=_("team"),
+        help_text=_("Empty: every agent may use it."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

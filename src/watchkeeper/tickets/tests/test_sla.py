@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -199,3 +200,25 @@ def test_inbox_lists_tickets_about_to_breach(
     _login(client, agent)
     page = client.get(reverse("inbox:list") + "?view=breaching&sort=due").content.decode()
     assert soon.subject in page and later.subject not in page
+
+
+def test_waiting_tickets_are_reminded_then_solved_then_closed(
+    customer: User, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    ticket = _open(customer, MONDAY_9)
+    actions.add_message(ticket, agent, "Which network did you use?", now=MONDAY_9)
+    Ticket.objects.filter(pk=ticket.pk).update(last_agent_message_at=MONDAY_9)
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = actions.follow_up_waiting_tickets(MONDAY_9 + timedelta(days=3, hours=1))
+    assert counts == {"reminded": 1, "solved": 0, "closed": 0}
+    assert "still waiting for your answer" in mail.outbox[-1].body
+    assert actions.follow_up_waiting_tickets(MONDAY_9 + timedelta(days=3, hours=2))["reminded"] == 0
+    assert actions.follow_up_waiting_tickets(MONDAY_9 + timedelta(days=7, hours=1))["solved"] == 1
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED
+    Ticket.objects.filter(pk=ticket.pk).update(solved_at=MONDAY_9)
+    assert actions.follow_up_waiting_tickets(MONDAY_9 + timedelta(days=8))["closed"] == 1
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED

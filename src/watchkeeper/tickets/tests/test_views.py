@@ -211,3 +211,27 @@ def test_agents_outside_the_team_get_404_and_customers_get_403_in_the_console(
     assert ticket.status == Status.NEW
     _login(client, customer)
     assert client.get(reverse("inbox:list")).status_code in {302, 403}
+
+
+def test_macros_fill_placeholders_and_set_fields(client: Client, customer: User, agent: User) -> None:
+    from watchkeeper.tickets.models import Macro, Priority
+
+    macro = Macro.objects.create(
+        name="Deposit credited",
+        body="Hi {{ customer_name }}, {{ ticket_reference }} is credited. {{ agent_name }} {{ other }}",
+        set_status=Status.SOLVED,
+        set_priority=Priority.LOW,
+        add_tags="credited",
+    )
+    ticket = _ticket(customer)
+    _login(client, agent)
+    page = client.get(reverse("inbox:ticket", args=[ticket.pk])).content.decode()
+    filled = f"Hi Alice, {ticket.reference} is credited. Bob {{{{ other }}}}"
+    assert f'data-body="{filled}"' in page
+    client.post(
+        reverse("inbox:ticket", args=[ticket.pk]),
+        {"reply": "1", "body": filled, "kind": "public", "status": "", "macro": macro.pk},
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED and ticket.priority == Priority.LOW
+    assert list(ticket.tags.values_list("name", flat=True)) == ["credited"]

@@ -19,3 +19,22 @@
     form.querySelector("select[name=category]").addEventListener("change", function () { sync(form); });
   });
 })();
+
+// Agent reply form: choosing a macro puts its text (already filled in for this ticket) in the reply,
+// where the agent can still edit it, and preselects the status it sets.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var picker = document.getElementById("macro-select");
+    if (!picker) return;
+    picker.addEventListener("change", function () {
+      var option = picker.options[picker.selectedIndex];
+      if (!option || !option.value) return;
+      var body = document.getElementById("reply-body");
+      body.value = option.dataset.body;
+      var status = document.getElementById("reply-status");
+      if (status && option.dataset.status) status.value = option.dataset.status;
+      body.focus();
+    });
+  });
+})();
