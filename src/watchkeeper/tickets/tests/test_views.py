@@ -235,3 +235,17 @@ def test_macros_fill_placeholders_and_set_fields(client: Client, customer: User,
     ticket.refresh_from_db()
     assert ticket.status == Status.SOLVED and ticket.priority == Priority.LOW
     assert list(ticket.tags.values_list("name", flat=True)) == ["credited"]
+
+
+def test_inbox_counts_up_to_a_cap(
+    client: Client, customer: User, agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from watchkeeper.tickets import views
+
+    monkeypatch.setattr(views, "INBOX_COUNT_CAP", 2)
+    for number in range(4):
+        _ticket(customer, subject=f"Case {number}")
+    _login(client, agent)
+    page = client.get(reverse("inbox:list")).content.decode()
+    assert "More than 2 tickets match" in page
+    assert page.count('name="tickets"') == 3  # the page shows what the capped count allows
