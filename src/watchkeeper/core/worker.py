@@ -49,8 +49,22 @@ class BackgroundWorker:
                 close_old_connections()
             self.stopping.wait(SCHEDULER_TICK_SECONDS)
 
+    def run_tasks(self) -> None:
+        """django-tasks-db's loop, restarted if it dies: it takes its database lock outside its own
+        error handling, so a locked database (another writer, a long periodic job) ended the thread
+        and with it every later task, silently."""
+        while not self.stopping.is_set():
+            try:
+                self.task_worker.run()
+                return  # stop() was called
+            except Exception:
+                logger.exception("Task worker stopped by an error; restarting it")
+            finally:
+                close_old_connections()
+            self.stopping.wait(1.0)
+
     def start(self) -> None:
-        for target, name in ((self.task_worker.run, "task-worker"), (self.run_scheduler, "scheduler")):
+        for target, name in ((self.run_tasks, "task-worker"), (self.run_scheduler, "scheduler")):
             thread = threading.Thread(target=target, name=f"watchkeeper-{name}", daemon=True)
             thread.start()
             self.threads.append(thread)

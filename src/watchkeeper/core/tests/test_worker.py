@@ -35,3 +35,24 @@ def test_task_enqueued_in_a_request_runs_in_the_worker(client: Client, settings)
     assert mail.outbox[0].to == [user.email]
     queued.refresh_from_db()
     assert queued.status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db
+def test_the_task_worker_survives_a_locked_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    calls: list[str] = []
+    original = Worker.run
+
+    def flaky_run(self: Worker) -> None:
+        calls.append("run")
+        if len(calls) == 1:
+            raise OperationalError("database table is locked")
+        self.running = False  # the second run ends at once, as after stop()
+        original(self)
+
+    monkeypatch.setattr(Worker, "run", flaky_run)
+    worker = BackgroundWorker(interval=0.05)
+    worker.run_tasks()  # returns only after a run that ended normally
+    assert calls == ["run", "run"]
