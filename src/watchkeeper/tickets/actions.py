@@ -701,7 +701,7 @@ def check_sla(now: datetime | None = None) -> int:
     for ticket_id in list(queries.due_sla_tickets(moment).values_list("pk", flat=True)[:500]):
         with transaction.atomic():
             ticket = (
-                Ticket.objects.select_for_update()
+                Ticket.objects.select_for_update(of=("self",))
                 .select_related("sla_policy", "team", "assignee", "requester")
                 .get(pk=ticket_id)
             )
