@@ -387,7 +387,7 @@ def _agent_choices() -> list[tuple[int, str]]:
     def load() -> list[tuple[int, str]]:
         return [(agent.pk, agent.get_short_name() or agent.email) for agent in queries.ticket_agents()]
 
-    return list(cache.get_or_set("tickets:agent-choices", load, 60))
+    return list(cache.get_or_set("tickets:agent-choices", load, 60) or [])
 
 
 @dataclass(frozen=True)
