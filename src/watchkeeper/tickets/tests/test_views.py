@@ -237,15 +237,32 @@ def test_macros_fill_placeholders_and_set_fields(client: Client, customer: User,
     assert list(ticket.tags.values_list("name", flat=True)) == ["credited"]
 
 
-def test_inbox_counts_up_to_a_cap(
+def test_inbox_pages_forward_and_back_without_counting(
     client: Client, customer: User, agent: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from watchkeeper.tickets import views
 
-    monkeypatch.setattr(views, "INBOX_COUNT_CAP", 2)
-    for number in range(4):
+    monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
+    for number in range(5):
         _ticket(customer, subject=f"Case {number}")
     _login(client, agent)
+    first = client.get(reverse("inbox:list") + "?view=open").content.decode()
+    assert first.count('name="tickets"') == 2 and 'rel="next"' in first and 'rel="prev"' not in first
+    assert "view=open&amp;page=2" in first
+    last = client.get(reverse("inbox:list") + "?view=open&page=3").content.decode()
+    assert last.count('name="tickets"') == 1 and 'rel="next"' not in last and 'rel="prev"' in last
+    assert "Case 0" in last  # oldest last
+    beyond = client.get(reverse("inbox:list") + "?view=open&page=9").content.decode()
+    assert "No tickets match" in beyond
+
+
+def test_inbox_rows_escape_what_customers_typed(client: Client, agent: User) -> None:
+    from watchkeeper.accounts.roles import Role
+    from watchkeeper.accounts.tests.factories import make_user
+
+    attacker = make_user(Role.CUSTOMER, display_name='<img src=x onerror="alert(2)">')
+    _ticket(attacker, subject="<script>alert(1)</script> & more")
+    _login(client, agent)
     page = client.get(reverse("inbox:list")).content.decode()
-    assert "More than 2 tickets match" in page
-    assert page.count('name="tickets"') == 3  # the page shows what the capped count allows
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in page
