@@ -73,7 +73,15 @@ def tickets_for(user: Any) -> QuerySet[Ticket]:
 
 
 def ticket_for(user: Any, ticket_id: int) -> Ticket | None:
-    return tickets_for(user).filter(pk=ticket_id).select_related("requester", "team", "assignee").first()
+    # Everything the ticket page shows beside the thread, in one query.
+    return (
+        tickets_for(user)
+        .filter(pk=ticket_id)
+        .select_related(
+            "requester", "requester__customer_profile", "team", "assignee", "rating", "sla_policy"
+        )
+        .first()
+    )
 
 
 def messages_for(user: Any, ticket: Ticket) -> QuerySet[Message]:

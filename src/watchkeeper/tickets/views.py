@@ -574,7 +574,9 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "agents": _agent_choices(),
-            "teams": list(teams.values_list("pk", "name")),
+            "teams": cache.get_or_set(
+                "tickets:team-choices", lambda: list(teams.values_list("pk", "name")), 60
+            ),
             "tag_names": ", ".join(ticket.tags.values_list("name", flat=True)),
             "ticket": ticket,
             "staff_view": True,
