@@ -10,13 +10,14 @@ from watchkeeper.realtime.events import EVENT_TYPES, Event, Notification, Presen
 
 def test_every_registered_event_type_round_trips() -> None:
     assert django.apps.apps.ready
-    from watchkeeper.tickets.events import TicketMessageAdded, TicketUpdated
+    from watchkeeper.tickets.events import TicketActivity, TicketMessageAdded, TicketUpdated
 
     samples: list[Event] = [
         PresenceChanged(agent_id=3, presence="away"),
         Notification(id=9, title="t", body="b", url="/x"),
         TicketMessageAdded(id=4, ticket_id=12, message_id=40, kind="note", from_staff=True),
         TicketUpdated(id=5, ticket_id=12, changed=["status", "priority"]),
+        TicketActivity(ticket_id=12, agent_id=3, agent_name="Alex", state="replying"),
     ]
     assert {type(sample) for sample in samples} == set(EVENT_TYPES.values())
     for sample in samples:

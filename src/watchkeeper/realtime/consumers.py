@@ -1,7 +1,8 @@
 """The one WebSocket endpoint, `/ws/`. Thin: authenticate, join groups, replay, forward.
 
 Client → server: {"type": "subscribe", "group": "user.7", "last_id": 41}, {"type": "unsubscribe",
-"group": ...}, {"type": "ping"}.
+"group": ...}, {"type": "ping"}, {"type": "activity", "group": ..., "state": "viewing"} (only in groups
+whose kind accepts activity; relayed to the group as an ephemeral event, not stored).
 Server → client: {"type": "event", "group", "event": {...}}, {"type": "subscribed", "group"},
 {"type": "error", "code", "message"}, {"type": "pong"}.
 """
@@ -17,13 +18,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from watchkeeper.realtime.broker import encode, get_broker
-from watchkeeper.realtime.groups import ACTIVITY_HOOKS, authorize
+from watchkeeper.realtime.groups import ACTIVITY_HOOKS, authorize, kind_for
 
 logger = logging.getLogger(__name__)
 
 MAX_GROUPS_PER_SOCKET = 50
 ACTIVITY_EVERY_SECONDS = 60.0
 CLOSE_UNAUTHENTICATED = 4401
+ACTIVITY_MIN_INTERVAL_SECONDS = 1.0
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
@@ -31,6 +33,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         self.joined: set[str] = set()
         self.last_activity = 0.0
+        self.activity_sent: dict[str, float] = {}
         if user is None or not user.is_authenticated:
             # Accept, then close with our own code: a refused handshake reaches browsers only as 1006,
             # and the client must know that retrying without logging in is pointless.
@@ -64,6 +67,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                 self.joined.discard(group)
                 await get_broker().leave(group, self)
             await self.send_json({"type": "unsubscribed", "group": group})
+        elif kind == "activity":
+            await self.relay_activity(content)
         elif kind == "ping":
             await self.record_activity()
             await self.send_json({"type": "pong"})
@@ -94,6 +99,26 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             missed = await database_sync_to_async(kind.replay)(self.user, key, last_id)
             for event in missed:
                 await self.send(text_data=encode(group, event))
+
+    async def relay_activity(self, content: dict[str, Any]) -> None:
+        group = str(content.get("group", ""))
+        if group not in self.joined:
+            await self.error("not_subscribed", "Subscribe to the group first.", group)
+            return
+        found = kind_for(group)
+        if found is None or found[0].activity is None:
+            await self.error("forbidden", "This group takes no activity.", group)
+            return
+        now = time.monotonic()
+        if now - self.activity_sent.get(group, 0.0) < ACTIVITY_MIN_INTERVAL_SECONDS:
+            return  # a chatty client is throttled silently: activity is advisory
+        self.activity_sent[group] = now
+        kind, key = found
+        event = await database_sync_to_async(kind.activity)(self.user, key, str(content.get("state", "")))
+        if event is None:
+            await self.error("bad_request", "Unknown activity.", group)
+            return
+        get_broker().send(group, encode(group, event))
 
     async def record_activity(self) -> None:
         now = time.monotonic()

@@ -20,6 +20,9 @@ class GroupKind:
     can_join: Callable[[Any, str], bool]
     # (user, key, last_id) -> events with id > last_id, oldest first, read from the database.
     replay: Callable[[Any, str, int], list[Event]] | None = None
+    # (user, key, state) -> the ephemeral event a member's "activity" message becomes (viewing,
+    # typing ...), or None to refuse it. Groups without it accept no activity from clients.
+    activity: Callable[[Any, str, str], Event | None] | None = None
 
 
 GROUP_KINDS: dict[str, GroupKind] = {}

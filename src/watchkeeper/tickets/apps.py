@@ -19,3 +19,6 @@ class TicketsConfig(AppConfig):
         )
         registry.add_demo_loader("tickets", demo.load_demo_tickets)
         register_group_kind(GroupKind("ticket", queries.may_follow_ticket, queries.missed_ticket_events))
+        register_group_kind(
+            GroupKind("ticket-staff", queries.may_watch_ticket_as_staff, activity=queries.staff_activity)
+        )

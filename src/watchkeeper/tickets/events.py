@@ -19,3 +19,14 @@ class TicketUpdated(Event):
     type: Literal["ticket.updated"] = "ticket.updated"
     ticket_id: int
     changed: list[str]  # field names: status, priority, assignee, team, tags ...
+
+
+class TicketActivity(Event):
+    """An agent is looking at or answering a ticket (group `ticket-staff.<id>`; ephemeral, no id), so
+    colleagues on the same ticket do not send two answers."""
+
+    type: Literal["ticket.activity"] = "ticket.activity"
+    ticket_id: int
+    agent_id: int
+    agent_name: str
+    state: Literal["viewing", "replying", "left"]

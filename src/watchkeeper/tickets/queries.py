@@ -421,3 +421,17 @@ def render_macro(body: str, ticket: Ticket, agent: Any) -> str:
         "ticket_subject": ticket.subject,
     }
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], body)
+
+
+def may_watch_ticket_as_staff(user: Any, key: str) -> bool:
+    """The agents' side channel of a ticket (who is viewing or replying): staff who may see it."""
+    return is_ticket_staff(user) and may_follow_ticket(user, key)
+
+
+def staff_activity(user: Any, key: str, state: str) -> Any | None:
+    from watchkeeper.tickets.events import TicketActivity
+
+    if state not in {"viewing", "replying", "left"} or not key.isdigit():
+        return None
+    name = user.get_short_name() or user.email.partition("@")[0]
+    return TicketActivity(ticket_id=int(key), agent_id=user.pk, agent_name=name, state=state)  # type: ignore[arg-type]

@@ -75,6 +75,7 @@
       },
       unsubscribe(group) { handlers.delete(group); send({ type: "unsubscribe", group: group }); },
       onStatus(callback) { statusHandlers.add(callback); },
+      send(message) { send(message); },
       lastId(group) { return lastIds.get(group) || 0; },
     };
   }
