@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
+from django.db.models import QuerySet
 
-from watchkeeper.accounts.models import AgentProfile, User
+from watchkeeper.accounts.models import AgentProfile, Team, User
 from watchkeeper.accounts.roles import ROLE_ORDER, STAFF_ROLES, Role
 
 
@@ -56,3 +57,14 @@ def may_follow_queue(user: Any, key: str) -> bool:
 
 def agent_profile_for(user: User) -> AgentProfile | None:
     return AgentProfile.objects.filter(user=user).first()
+
+
+def team_ids_of(user: Any) -> list[int]:
+    """The teams an agent belongs to (none for people without an agent profile)."""
+    return list(
+        AgentProfile.objects.filter(user_id=user.pk, teams__isnull=False).values_list("teams__id", flat=True)
+    )
+
+
+def teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")

@@ -14,7 +14,7 @@ from django.views.i18n import set_language as django_set_language
 from watchkeeper.accounts import actions
 from watchkeeper.accounts.forms import PreferencesForm, PresenceForm
 from watchkeeper.accounts.queries import agent_profile_for
-from watchkeeper.core.registry import visible_console_nav
+from watchkeeper.core.views import render_console
 
 
 @require_POST
@@ -59,13 +59,6 @@ def update_presence(request: HttpRequest) -> HttpResponse:
 def console_home(request: HttpRequest) -> HttpResponse:
     profile = agent_profile_for(request.user)  # type: ignore[arg-type]
     teams = list(profile.teams.all()) if profile else []
-    return render(
-        request,
-        "accounts/console.html",
-        {
-            "profile": profile,
-            "teams": teams,
-            "nav": visible_console_nav(request.user),
-            "active_nav": "console:home",
-        },
+    return render_console(
+        request, "accounts/console.html", "console:home", {"profile": profile, "teams": teams}
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.static import serve
+
+from watchkeeper.core.registry import visible_console_nav
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,15 @@ def reverse_if_available(url_name: str) -> str | None:
         return reverse(url_name)
     except NoReverseMatch:
         return None
+
+
+def render_console(
+    request: HttpRequest, template: str, active_nav: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A page of the agent console: its layout shows the navigation this user may see."""
+    return render(
+        request, template, {"nav": visible_console_nav(request.user), "active_nav": active_nav, **context}
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -29,8 +29,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from watchkeeper.core.registry import visible_console_nav
-from watchkeeper.core.views import reverse_if_available
+from watchkeeper.core.views import render_console, reverse_if_available
 from watchkeeper.helpcenter import actions, queries
 from watchkeeper.helpcenter.diff import revision_diff
 from watchkeeper.helpcenter.forms import (
@@ -319,12 +318,6 @@ def editor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return guarded
 
 
-def _console(request: HttpRequest, template: str, active: str, context: dict[str, Any]) -> HttpResponse:
-    return render(
-        request, template, {"nav": visible_console_nav(request.user), "active_nav": active, **context}
-    )
-
-
 def _translation_or_404(slug: str, language: str) -> ArticleTranslation:
     item = queries.editor_translation(slug, language)
     if item is None:
@@ -346,7 +339,7 @@ def editor_articles(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(items, EDITOR_PAGE_SIZE).get_page(request.GET.get("page"))
     filters = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
-    return _console(
+    return render_console(
         request,
         "helpcenter/editor/articles.html",
         "editor:articles",
@@ -366,7 +359,7 @@ def editor_articles(request: HttpRequest) -> HttpResponse:
 @editor_required
 @require_GET
 def editor_review_queue(request: HttpRequest) -> HttpResponse:
-    return _console(
+    return render_console(
         request,
         "helpcenter/editor/review_queue.html",
         "editor:review",
@@ -396,7 +389,7 @@ def editor_new_article(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Draft saved. Submit it for review when it is ready."))
             return redirect("editor:edit", slug=item.article.slug, language=item.language)
-    return _console(request, "helpcenter/editor/new_article.html", "editor:articles", {"form": form})
+    return render_console(request, "helpcenter/editor/new_article.html", "editor:articles", {"form": form})
 
 
 @editor_required
@@ -432,7 +425,7 @@ def editor_edit(request: HttpRequest, slug: str, language: str) -> HttpResponse:
             return redirect("editor:edit", slug=slug, language=language)
     revisions = item.revisions.select_related("author", "approved_by").order_by("-number") if item else []
     translations = {other.language: other for other in article.translations.all()}
-    return _console(
+    return render_console(
         request,
         "helpcenter/editor/edit.html",
         "editor:articles",
@@ -534,7 +527,7 @@ def editor_diff(request: HttpRequest, slug: str, language: str) -> HttpResponse:
         )
     old = revisions.get(old_number) if old_number else None
     new = revisions[new_number]
-    return _console(
+    return render_console(
         request,
         "helpcenter/editor/diff.html",
         "editor:review",
@@ -604,7 +597,7 @@ def editor_content_gaps(request: HttpRequest) -> HttpResponse:
         days = 30
     days = days if days in GAP_WINDOWS else 30
     unanswered, unclicked = search_queries.content_gaps(since=timezone.now() - timedelta(days=days))
-    return _console(
+    return render_console(
         request,
         "helpcenter/editor/content_gaps.html",
         "editor:gaps",

@@ -144,7 +144,7 @@ def _process(inbound: InboundEmail, raw: bytes) -> IngestResult:
 
     ticket = ticket_queries.ticket_for_email([parsed.in_reply_to, *parsed.references], parsed.ticket_token)
     sender = _customer_for(parsed.from_email, parsed.from_name)
-    body, quoted = split_quoted(parsed.text)
+    body, metadata = _message_fields(parsed, inbound)
     uploads = [
         Upload(
             name=item.filename or "attachment",
@@ -154,13 +154,6 @@ def _process(inbound: InboundEmail, raw: bytes) -> IngestResult:
         )
         for item in parsed.attachments
     ]
-    metadata = {
-        "from_email": parsed.from_email,
-        "from_name": parsed.from_name,
-        "cc": parsed.cc[:20],
-        "quoted": quoted[:20000],
-        "inbound_email_id": inbound.pk,
-    }
     if ticket is not None and not ticket_queries.is_email_participant(ticket, parsed.from_email):
         return _finish(
             inbound, InboundEmail.Status.HELD, "the sender is not a participant of this ticket", ticket
@@ -200,6 +193,19 @@ def _process(inbound: InboundEmail, raw: bytes) -> IngestResult:
         metadata,
     )
     return _finish(inbound, InboundEmail.Status.OPENED, "", new_ticket)
+
+
+def _message_fields(parsed: Any, inbound: InboundEmail) -> tuple[str, dict[str, Any]]:
+    """The new text of an email (quoted history and signature folded away) and what the thread keeps
+    about it: the sender as written, the folded part, and the stored original."""
+    body, quoted = split_quoted(parsed.text)
+    return body, {
+        "from_email": parsed.from_email,
+        "from_name": parsed.from_name,
+        "cc": parsed.cc[:20],
+        "quoted": quoted[:20000],
+        "inbound_email_id": inbound.pk,
+    }
 
 
 def _with_attachments(create: Any, uploads: list[Upload], metadata: dict[str, Any]) -> Any:
@@ -272,7 +278,7 @@ def release_held_email(inbound: InboundEmail, agent: Any) -> Any:
         raise ticket_actions.TicketError(gettext("Only held emails can be released."))
     with inbound.raw.open("rb") as stream:
         parsed = parse_message(stream.read())
-    body, quoted = split_quoted(parsed.text)
+    body, metadata = _message_fields(parsed, inbound)
     with transaction.atomic():
         message = ticket_actions.add_message(
             inbound.ticket,
@@ -280,13 +286,7 @@ def release_held_email(inbound: InboundEmail, agent: Any) -> Any:
             body or gettext("(The email had no text.)"),
             channel="email",
             email_message_id=parsed.message_id,
-            metadata={
-                "from_email": parsed.from_email,
-                "from_name": parsed.from_name,
-                "quoted": quoted[:20000],
-                "released_by": agent.pk,
-                "inbound_email_id": inbound.pk,
-            },
+            metadata={**metadata, "released_by": agent.pk},
         )
         inbound.status = InboundEmail.Status.RELEASED
         inbound.handled_by = agent

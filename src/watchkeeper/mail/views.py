@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from watchkeeper.core.registry import visible_console_nav
+from watchkeeper.core.views import render_console
 from watchkeeper.mail import actions
 from watchkeeper.mail.models import InboundEmail
 from watchkeeper.tickets import queries as ticket_queries
 from watchkeeper.tickets.actions import TicketError
-from watchkeeper.tickets.views import agent_required
 
 
 def _held_for(request: HttpRequest) -> list[InboundEmail]:
@@ -26,17 +26,15 @@ def _held_for(request: HttpRequest) -> list[InboundEmail]:
     )
 
 
-@agent_required
+@login_required
+@permission_required(ticket_queries.WORK_PERMISSION, raise_exception=True)
 def held_emails(request: HttpRequest) -> HttpResponse:
     page = Paginator(_held_for(request), 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "mail/held.html",
-        {"page": page, "nav": visible_console_nav(request.user), "active_nav": "mail:held"},
-    )
+    return render_console(request, "mail/held.html", "mail:held", {"page": page})
 
 
-@agent_required
+@login_required
+@permission_required(ticket_queries.WORK_PERMISSION, raise_exception=True)
 @require_POST
 def decide_held_email(request: HttpRequest, inbound_id: int) -> HttpResponse:
     inbound = next((item for item in _held_for(request) if item.pk == inbound_id), None)

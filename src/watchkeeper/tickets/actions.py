@@ -19,12 +19,14 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from watchkeeper.core import files
 from watchkeeper.realtime.broker import publish
 from watchkeeper.realtime.events import Event
+from watchkeeper.realtime.events import Notification as NotificationEvent
 from watchkeeper.search import analysis
 from watchkeeper.tickets import emails, queries
 from watchkeeper.tickets.categories import CATEGORIES, clean_details
@@ -35,6 +37,7 @@ from watchkeeper.tickets.models import (
     Attachment,
     Channel,
     Message,
+    Notification,
     Priority,
     Rating,
     Status,
@@ -284,6 +287,9 @@ def add_message(
         )
     checked = check_uploads(uploads)
     moment = now or timezone.now()
+    if kind == Message.Kind.PUBLIC and from_staff and not email_message_id:
+        # Stored with the Message-ID its email will carry, so the customer's answer threads to it.
+        email_message_id = emails.new_message_id(ticket)
     with transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
@@ -671,9 +677,6 @@ def notify(
     user: Any, title: str, *, body: str = "", url: str = "", ticket: Ticket | None = None, kind: str
 ) -> None:
     """Keep a notification for the notification centre and push it to the person's open pages."""
-    from watchkeeper.realtime.events import Notification as NotificationEvent
-    from watchkeeper.tickets.models import Notification
-
     Notification.objects.create(
         user=user, ticket=ticket, kind=kind, title=title[:200], body=body[:500], url=url
     )
@@ -689,8 +692,6 @@ def _target_label(target: str) -> str:
 
 
 def _ticket_console_url(ticket: Ticket) -> str:
-    from django.urls import reverse
-
     return reverse("inbox:ticket", args=[ticket.pk])
 
 
@@ -805,10 +806,7 @@ def _send_acknowledgement(ticket: Ticket) -> None:
 
 
 def _send_reply(ticket: Ticket, message: Message) -> None:
-    outgoing = emails.reply(ticket, message)
-    message.email_message_id = outgoing.message_id
-    message.save(update_fields=["email_message_id"])
-    _queue(outgoing)
+    _queue(emails.reply(ticket, message))
     notify(
         ticket.requester,
         _("New reply on %(reference)s") % {"reference": ticket.reference},
@@ -833,8 +831,6 @@ def _send_status_change(ticket: Ticket) -> None:
 
 
 def _customer_url(ticket: Ticket) -> str:
-    from django.urls import reverse
-
     return reverse("tickets:detail", args=[ticket.pk])
 
 
@@ -865,8 +861,6 @@ def _notify_mentions(ticket: Ticket, message: Message) -> None:
 
 
 def mark_notifications_read(user: Any, notification_ids: Iterable[int] | None = None) -> int:
-    from watchkeeper.tickets.models import Notification
-
     unread = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))

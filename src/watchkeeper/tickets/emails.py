@@ -46,7 +46,7 @@ def new_message_id(ticket: Ticket) -> str:
 def _thread_headers(ticket: Ticket, message_id: str) -> dict[str, str]:
     """In-Reply-To the customer's latest email, References the whole chain we know of."""
     known = list(
-        ticket.messages.exclude(email_message_id="")
+        ticket.messages.exclude(email_message_id__in=["", message_id])
         .order_by("created_at", "pk")
         .values_list("email_message_id", flat=True)
     )[-20:]
@@ -75,9 +75,11 @@ def _promise(minutes: int, business_hours: bool) -> str:
     return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
-def _build(ticket: Ticket, template: str, context: dict[str, Any], *, automatic: bool) -> OutgoingEmail:
+def _build(
+    ticket: Ticket, template: str, context: dict[str, Any], *, automatic: bool, message_id: str = ""
+) -> OutgoingEmail:
     language = customer_language(ticket)
-    message_id = new_message_id(ticket)
+    message_id = message_id or new_message_id(ticket)
     with translation.override(language):
         full_context = {
             "ticket": ticket,
@@ -113,6 +115,7 @@ def acknowledgement(ticket: Ticket) -> OutgoingEmail:
 
 
 def reply(ticket: Ticket, message: Message) -> OutgoingEmail:
+    """An agent's reply, sent under the Message-ID the message was stored with."""
     author = message.author
     name = (author.get_short_name() if author else "") or _("Support")
     return _build(
@@ -120,6 +123,7 @@ def reply(ticket: Ticket, message: Message) -> OutgoingEmail:
         "reply",
         {"message": message, "author_name": name, "body_html": render_message(message.body)},
         automatic=False,
+        message_id=message.email_message_id,
     )
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from watchkeeper.core.files import private_storage
+from watchkeeper.tickets.categories import CATEGORIES
 
 TICKET_PREFIX = "WK-"
 
@@ -174,8 +175,6 @@ class Ticket(models.Model):
 
     @property
     def category_label(self) -> str:
-        from watchkeeper.tickets.categories import CATEGORIES
-
         category = CATEGORIES.get(self.category)
         return str(category.name) if category else self.category
 

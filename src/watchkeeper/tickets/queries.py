@@ -12,16 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
+from watchkeeper.accounts.queries import team_ids_of
 from watchkeeper.tickets.calendar import BusinessCalendar
+from watchkeeper.tickets.events import TicketActivity, TicketUpdated
 from watchkeeper.tickets.models import (
     FINISHED_STATUSES,
+    TICKET_PREFIX,
     UNFINISHED_STATUSES,
     Attachment,
     Holiday,
+    Macro,
     Message,
+    Notification,
     RoutingRule,
     SlaPolicy,
     Status,
@@ -39,11 +45,7 @@ def is_ticket_staff(user: Any) -> bool:
 def _agent_team_ids(user: Any) -> list[int]:
     cached = getattr(user, "_watchkeeper_team_ids", None)
     if cached is None:
-        from watchkeeper.accounts.models import AgentProfile  # accounts' table, read-only
-
-        cached = list(
-            AgentProfile.objects.filter(user=user, teams__isnull=False).values_list("teams__id", flat=True)
-        )
+        cached = team_ids_of(user)
         user._watchkeeper_team_ids = cached
     return cached
 
@@ -108,8 +110,6 @@ def attachment_for(user: Any, attachment_id: int) -> Attachment | None:
 
 def ticket_id_from_reference(reference: str) -> int | None:
     """12 from "WK-000012" (any case, padding optional); None when it is not one of ours."""
-    from watchkeeper.tickets.models import TICKET_PREFIX
-
     text = reference.strip().upper()
     if not text.startswith(TICKET_PREFIX):
         return None
@@ -223,8 +223,6 @@ def customer_history(user: Any, ticket: Ticket, limit: int = 20) -> list[Ticket]
 
 def ticket_agents() -> QuerySet[Any]:
     """Everyone who can work tickets: holders of a role granting it, and superusers."""
-    from django.contrib.auth import get_user_model
-
     return (
         get_user_model()
         .objects.filter(is_active=True)
@@ -247,8 +245,6 @@ def may_follow_ticket(user: Any, key: str) -> bool:
 def missed_ticket_events(user: Any, key: str, last_id: int) -> list[Any]:
     """What a reconnecting page missed. Ticket events are not stored one by one, so a page that
     missed any is told to reload the ticket: one event carrying the current id."""
-    from watchkeeper.tickets.events import TicketUpdated
-
     ticket = tickets_for(user).filter(pk=int(key)).only("pk", "last_event_id").first()
     if ticket is None or ticket.last_event_id <= last_id:
         return []
@@ -276,9 +272,6 @@ def next_agent(team_id: int, language: str, *, exclude: int | None = None) -> An
     """Who in the team gets the next ticket: online, under their limit of open tickets, speaking the
     ticket's language if any of them does; the one with the fewest open tickets, and among equals the
     one who waited longest since their last assignment."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Count, Max
-
     unsolved = Q(assigned_tickets__status__in=[s for s in Status.values if s not in FINISHED_STATUSES])
     candidates = (
         get_user_model()
@@ -350,8 +343,6 @@ def due_sla_tickets(now: datetime) -> QuerySet[Ticket]:
 
 def team_leads(team_id: int | None) -> QuerySet[Any]:
     """The leads of a team, or every team lead when the ticket has no team."""
-    from django.contrib.auth import get_user_model
-
     leads = get_user_model().objects.filter(is_active=True, groups__name="team_lead")
     if team_id is not None:
         leads = leads.filter(agent_profile__teams=team_id)
@@ -359,8 +350,6 @@ def team_leads(team_id: int | None) -> QuerySet[Any]:
 
 
 def unread_notification_count(user: Any) -> int:
-    from watchkeeper.tickets.models import Notification
-
     return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
 
 
@@ -395,14 +384,11 @@ def is_email_participant(ticket: Ticket, address: str) -> bool:
         return False
     if ticket.requester.email.lower() == address:
         return True
-    return ticket.followers.filter(email__iexact=address, is_staff=False).exists() and not any(
-        is_ticket_staff(user) for user in ticket.followers.filter(email__iexact=address)
-    )
+    follower = ticket.followers.filter(email__iexact=address).first()
+    return follower is not None and not is_ticket_staff(follower)
 
 
 def macros_for(user: Any) -> QuerySet[Any]:
-    from watchkeeper.tickets.models import Macro
-
     return Macro.objects.filter(is_active=True).filter(
         Q(team__isnull=True) | Q(team_id__in=_agent_team_ids(user))
     )
@@ -429,8 +415,6 @@ def may_watch_ticket_as_staff(user: Any, key: str) -> bool:
 
 
 def staff_activity(user: Any, key: str, state: str) -> Any | None:
-    from watchkeeper.tickets.events import TicketActivity
-
     if state not in {"viewing", "replying", "left"} or not key.isdigit():
         return None
     name = user.get_short_name() or user.email.partition("@")[0]

@@ -6,15 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
 from html import escape
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -27,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from watchkeeper.accounts.models import Team
+from watchkeeper.accounts import queries as account_queries
 from watchkeeper.answers.queries import match_question
-from watchkeeper.core.registry import visible_console_nav
+from watchkeeper.core.views import render_console
 from watchkeeper.tickets import actions, queries
 from watchkeeper.tickets.actions import NewTicket, TicketError
 from watchkeeper.tickets.categories import CATEGORIES, labelled_details
@@ -42,7 +39,7 @@ from watchkeeper.tickets.forms import (
     TicketPropertiesForm,
     uploads_from,
 )
-from watchkeeper.tickets.models import TICKET_PREFIX, Channel, Message, Priority, Status, Ticket
+from watchkeeper.tickets.models import TICKET_PREFIX, Channel, Message, Notification, Priority, Status, Ticket
 from watchkeeper.tickets.queries import InboxFilters
 
 PAGE_SIZE = 20
@@ -279,23 +276,9 @@ def _thread_with_labels(request: HttpRequest, ticket: Ticket) -> list[Message]:
 
 
 def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Console pages for people who work tickets; everyone else gets 403 (the console is not secret)."""
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not queries.is_ticket_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return guarded
-
-
-def _console(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    return render(
-        request, template, {"nav": visible_console_nav(request.user), "active_nav": "inbox:list", **context}
-    )
+    """Console pages for people who work tickets: others log in first, then get 403 (the console is
+    not secret), as accounts' console pages do."""
+    return login_required(permission_required(queries.WORK_PERMISSION, raise_exception=True)(view))
 
 
 def _inbox_filters(request: HttpRequest) -> InboxFilters:
@@ -323,9 +306,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     rows = _inbox_rows(page.rows)
     kept = request.GET.copy()
     kept.pop("page", None)
-    return _console(
+    return render_console(
         request,
         "tickets/inbox.html",
+        "inbox:list",
         {
             "page": page,
             "rows": rows,
@@ -508,7 +492,7 @@ def _bulk_update(request: HttpRequest) -> HttpResponse:
 def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket_or_404(request, ticket_id)
     agents = queries.ticket_agents()
-    teams = Team.objects.order_by("name")
+    teams = account_queries.teams()
     reply_form = AgentReplyForm()
     # Rendered by hand in the template (see _agent_choices); the form validates and reports errors.
     properties_form = TicketPropertiesForm(agents=agents, teams=teams)
@@ -557,9 +541,10 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 messages.success(request, _("Ticket updated."))
                 return redirect("inbox:ticket", ticket_id=ticket.pk)
     profile = getattr(ticket.requester, "customer_profile", None)
-    return _console(
+    return render_console(
         request,
         "tickets/agent_ticket.html",
+        "inbox:list",
         {
             "thread": _thread_with_labels(request, ticket),
             "macros": [
@@ -592,8 +577,6 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required
 def notification_centre(request: HttpRequest) -> HttpResponse:
-    from watchkeeper.tickets.models import Notification
-
     if request.method == "POST":
         actions.mark_notifications_read(request.user)
         return redirect("tickets:notifications")

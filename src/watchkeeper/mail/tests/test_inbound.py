@@ -288,12 +288,6 @@ def test_smtp_round_trip(settings: Any, client: Client) -> None:
         # An agent answers in the console; the reply leaves by SMTP, threaded.
         agent = enrol_totp(make_user(Role.AGENT))
         client.force_login(agent)
-        session = client.session
-        session["account_authentication_methods"] = [
-            {"method": "password"},
-            {"method": "mfa", "type": "totp"},
-        ]
-        session.save()
         sink.arrived.clear()
         client.post(
             reverse("inbox:ticket", args=[ticket.pk]),
@@ -361,9 +355,6 @@ def test_agents_release_held_email_from_the_console(client: Client) -> None:
     )
     agent = enrol_totp(make_user(Role.AGENT))
     client.force_login(agent)
-    session = client.session
-    session["account_authentication_methods"] = [{"method": "password"}, {"method": "mfa", "type": "totp"}]
-    session.save()
     page = client.get(reverse("mail:held")).content.decode()
     assert "bo@example.org" in page and ticket.reference in page
     client.post(reverse("mail:decide", args=[held.inbound_id]), {"decision": "release"})
