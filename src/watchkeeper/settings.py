@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "watchkeeper.helpcenter",
     "watchkeeper.answers",
     "watchkeeper.tickets",
+    "watchkeeper.webhooks",
     "watchkeeper.api",
 ]
 
@@ -294,6 +295,12 @@ TICKET_PENDING_SOLVE_DAYS = int(os.environ.get("TICKET_PENDING_SOLVE_DAYS", "7")
 # Transaction ids and addresses in messages link here ({} is the identifier); Blockchair searches
 # most chains at once.
 BLOCK_EXPLORER_URL = os.environ.get("BLOCK_EXPLORER_URL", "https://blockchair.com/search?q={}")
+
+# --- Outgoing webhooks --------------------------------------------------------------------------------
+# Off by default: a webhook URL must not reach the server itself or the private network (SSRF). Turn on
+# only when receivers really live on the internal network.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

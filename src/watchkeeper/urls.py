@@ -30,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("console/help/", include("watchkeeper.helpcenter.editor_urls")),
     path("console/tickets/", include("watchkeeper.tickets.console_urls")),
     path("console/mail/held/", include("watchkeeper.mail.console_urls")),
+    path("console/webhooks/", include("watchkeeper.webhooks.console_urls")),
     path("account/", include("watchkeeper.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

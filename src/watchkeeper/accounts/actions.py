@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from watchkeeper.accounts.models import (
+    API_TOKEN_PREFIX,
     AgentProfile,
+    ApiToken,
     CustomerProfile,
     Language,
     Presence,
@@ -89,6 +92,15 @@ def create_user_with_role(email: str, password: str | None, role: Role, **fields
     return user
 
 
+def customer_for_email(address: str, name: str = "") -> User:
+    """The account with this address, or a new customer account for it (a customer who wrote by email or
+    whom an agent files a ticket for). No password: they claim it through "forgot password"."""
+    user = User.objects.filter(email__iexact=address).first()
+    if user is not None:
+        return user
+    return create_user_with_role(address.lower(), None, Role.CUSTOMER, display_name=name[:150])
+
+
 def mark_email_verified(user: User) -> None:
     """For accounts created by an operator: their address needs no confirmation link."""
     EmailAddress.objects.update_or_create(
@@ -131,6 +143,47 @@ def set_presence(user: User, presence: str, now: datetime | None = None) -> Agen
         for slug in profile.teams.values_list("slug", flat=True):
             publish(f"queue.{slug}", event)
     return profile
+
+
+MAX_API_TOKENS_PER_USER = 20
+# last_used_at is for the owner ("is this key still in use?"), not an access log: refreshing it at most
+# once a minute keeps a busy integration from writing on every request.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiTokenError(ValueError):
+    pass
+
+
+def create_api_token(user: User, name: str, *, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """A new key for `user`; returns the stored record and the key, which is never stored or shown again."""
+    name = " ".join(name.split())[:100]
+    if not name:
+        raise ApiTokenError("name")
+    if user.api_tokens.filter(revoked_at__isnull=True).count() >= MAX_API_TOKENS_PER_USER:
+        raise ApiTokenError("limit")
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[: len(API_TOKEN_PREFIX) + 6],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    return token, key
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def record_api_token_use(token: ApiToken, now: datetime | None = None) -> None:
+    moment = now or timezone.now()
+    if token.last_used_at is None or moment - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+        token.last_used_at = moment
 
 
 def record_agent_seen(user: Any) -> None:

@@ -27,3 +27,17 @@ class PreferencesForm(forms.ModelForm):
 
 class PresenceForm(forms.Form):
     presence = forms.ChoiceField(label=_("Status"), choices=Presence.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the key is for, e.g. “trading bot” or “helpdesk integration”."),
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires"),
+        coerce=int,
+        choices=[(30, _("in 30 days")), (90, _("in 90 days")), (365, _("in a year")), (0, _("never"))],
+        initial=90,
+    )

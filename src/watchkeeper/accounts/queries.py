@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from watchkeeper.accounts.models import AgentProfile, Team, User
+from watchkeeper.accounts.models import API_TOKEN_PREFIX, AgentProfile, ApiToken, Team, User
 from watchkeeper.accounts.roles import ROLE_ORDER, STAFF_ROLES, Role
 
 
@@ -68,3 +69,19 @@ def team_ids_of(user: Any) -> list[int]:
 
 def teams() -> QuerySet[Team]:
     return Team.objects.order_by("name")
+
+
+def api_token_for_key(key: str) -> ApiToken | None:
+    """The live token this key belongs to (not revoked, not expired, its user active), with its user."""
+    if not key.startswith(API_TOKEN_PREFIX) or len(key) > 100:
+        return None
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .first()
+    )
+
+
+def api_tokens_of(user: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=user.pk)

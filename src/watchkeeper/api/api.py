@@ -14,6 +14,7 @@ from watchkeeper.answers.api import router as answers_router
 from watchkeeper.helpcenter.api import editor_router as helpcenter_editor_router
 from watchkeeper.helpcenter.api import router as helpcenter_router
 from watchkeeper.search.api import router as search_router
+from watchkeeper.tickets.api import router as tickets_router
 
 api = NinjaAPI(
     title="Watchkeeper API",
@@ -26,6 +27,7 @@ api.add_router("/help/", helpcenter_router)
 api.add_router("/help/editor/", helpcenter_editor_router)
 api.add_router("/search/", search_router)
 api.add_router("/answers/", answers_router)
+api.add_router("/tickets/", tickets_router)
 
 
 @api.exception_handler(AuthenticationError)

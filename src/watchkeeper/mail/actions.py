@@ -12,13 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from watchkeeper.accounts.actions import customer_for_email
 from watchkeeper.mail.models import InboundEmail, SuppressedAddress
 from watchkeeper.mail.parsing import parse_message
 from watchkeeper.mail.quoting import split_quoted
@@ -143,7 +143,7 @@ def _process(inbound: InboundEmail, raw: bytes) -> IngestResult:
         return _finish(inbound, InboundEmail.Status.OPENED, "unreadable: kept raw and flagged", ticket)
 
     ticket = ticket_queries.ticket_for_email([parsed.in_reply_to, *parsed.references], parsed.ticket_token)
-    sender = _customer_for(parsed.from_email, parsed.from_name)
+    sender = customer_for_email(parsed.from_email, parsed.from_name)
     body, metadata = _message_fields(parsed, inbound)
     uploads = [
         Upload(
@@ -221,21 +221,9 @@ def _with_attachments(create: Any, uploads: list[Upload], metadata: dict[str, An
         return create([])
 
 
-def _customer_for(address: str, name: str) -> Any:
-    user_model = get_user_model()
-    user = user_model.objects.filter(email__iexact=address).first()
-    if user is not None:
-        return user
-    from watchkeeper.accounts.actions import create_user_with_role
-    from watchkeeper.accounts.roles import Role
-
-    # No password: the customer can claim the account through "forgot password" with this address.
-    return create_user_with_role(address.lower(), None, Role.CUSTOMER, display_name=name[:150])
-
-
 def _open_flagged_ticket(inbound: InboundEmail, parsed: Any, raw: bytes) -> Any:
     address = parsed.from_email or f"unknown-sender@{settings.DEFAULT_FROM_EMAIL.rpartition('@')[2]}"
-    requester = _customer_for(address, parsed.from_name)
+    requester = customer_for_email(address, parsed.from_name)
     ticket = ticket_actions.open_ticket(
         requester,
         ticket_actions.NewTicket(
@@ -282,7 +270,7 @@ def release_held_email(inbound: InboundEmail, agent: Any) -> Any:
     with transaction.atomic():
         message = ticket_actions.add_message(
             inbound.ticket,
-            _customer_for(parsed.from_email, parsed.from_name),
+            customer_for_email(parsed.from_email, parsed.from_name),
             body or gettext("(The email had no text.)"),
             channel="email",
             email_message_id=parsed.message_id,

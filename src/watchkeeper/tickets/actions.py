@@ -28,7 +28,7 @@ from watchkeeper.realtime.broker import publish
 from watchkeeper.realtime.events import Event
 from watchkeeper.realtime.events import Notification as NotificationEvent
 from watchkeeper.search import analysis
-from watchkeeper.tickets import emails, queries
+from watchkeeper.tickets import emails, queries, schemas
 from watchkeeper.tickets.categories import CATEGORIES, clean_details
 from watchkeeper.tickets.events import TicketMessageAdded, TicketUpdated
 from watchkeeper.tickets.models import (
@@ -43,8 +43,10 @@ from watchkeeper.tickets.models import (
     Status,
     Tag,
     Ticket,
+    TicketLink,
 )
 from watchkeeper.tickets.rendering import render_message
+from watchkeeper.webhooks import actions as webhooks
 
 # Per file, by kind, and for all the files of one message together. A screen recording is the
 # largest thing a customer usefully sends.
@@ -106,7 +108,31 @@ def _next_event_id(ticket: Ticket) -> int:
 
 
 def _publish(ticket: Ticket, event: Event) -> None:
+    """Tell the ticket's open pages, and the exchange's systems that subscribed to webhooks."""
     publish(f"ticket.{ticket.pk}", event)
+    if isinstance(event, TicketUpdated):
+        webhooks.emit(
+            "ticket.updated",
+            lambda: {"ticket": _ticket_payload(ticket), "changed": list(event.changed)},
+        )
+    elif isinstance(event, TicketMessageAdded):
+        webhooks.emit(
+            "message.created",
+            lambda: {
+                "ticket": _ticket_payload(ticket),
+                "message": schemas.message_out(
+                    Message.objects.select_related("author")
+                    .prefetch_related("attachments")
+                    .get(pk=event.message_id),
+                    ticket.reference,
+                ).dict(),
+            },
+        )
+
+
+def _ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    fresh = queries.ticket_with_relations(ticket.pk)
+    return schemas.ticket_out(fresh, for_staff=True).dict()
 
 
 def check_uploads(uploads: Sequence[Upload]) -> list[_CheckedUpload]:
@@ -221,6 +247,7 @@ def open_ticket(requester: Any, new: NewTicket, *, now: datetime | None = None) 
         start_sla(ticket, moment)
         ticket.save()
         _send_acknowledgement(ticket)
+        webhooks.emit("ticket.created", lambda: {"ticket": _ticket_payload(ticket)})
         _publish(
             ticket,
             TicketMessageAdded(
@@ -514,6 +541,35 @@ def merge_tickets(source: Ticket, target: Ticket, actor: Any) -> None:
         _("%(reference)s was merged into this ticket.") % {"reference": source.reference},
         ["merged"],
     )
+
+
+@transaction.atomic
+def link_tickets(source: Ticket, target: Ticket, kind: str, actor: Any) -> TicketLink:
+    """Link two tickets (any customers'): shown to agents on both, never to customers."""
+    if source.pk == target.pk:
+        raise TicketError(_("A ticket cannot be linked to itself."))
+    if kind not in TicketLink.Kind.values:
+        raise TicketError(_("Choose how the tickets are linked."))
+    already = TicketLink.objects.filter(source=source, target=target) | TicketLink.objects.filter(
+        source=target, target=source
+    )
+    if already.exists():
+        raise TicketError(
+            _("%(first)s and %(second)s are already linked.")
+            % {"first": source.reference, "second": target.reference}
+        )
+    link = TicketLink.objects.create(source=source, target=target, kind=kind, created_by=actor)
+    for ticket in (source, target):
+        _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=["links"]))
+    return link
+
+
+@transaction.atomic
+def unlink_tickets(link: TicketLink) -> None:
+    source, target = link.source, link.target
+    link.delete()
+    for ticket in (source, target):
+        _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=["links"]))
 
 
 def bulk_update(

@@ -179,6 +179,38 @@ class Ticket(models.Model):
         return str(category.name) if category else self.category
 
 
+class TicketLink(models.Model):
+    """Two tickets that belong together without being merged: they may be different customers' (an
+    outage reported by many), so each keeps its own thread. Agents see links; customers never do."""
+
+    class Kind(models.TextChoices):
+        RELATED = "related", _("Related to")
+        # `source` has the same cause as `target`, which is where the work happens (e.g. an outage).
+        CHILD = "child", _("Caused by")
+        DUPLICATE = "duplicate", _("Duplicate of")
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("link"), max_length=12, choices=Kind.choices, default=Kind.RELATED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="ticket_link_once"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
+
 class Message(models.Model):
     class Kind(models.TextChoices):
         PUBLIC = "public", _("Reply")

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from watchkeeper.accounts.queries import team_ids_of
 from watchkeeper.tickets.calendar import BusinessCalendar
@@ -32,6 +33,7 @@ from watchkeeper.tickets.models import (
     SlaPolicy,
     Status,
     Ticket,
+    TicketLink,
 )
 
 WORK_PERMISSION = "tickets.work_tickets"
@@ -74,6 +76,15 @@ def tickets_for(user: Any) -> QuerySet[Ticket]:
     return Ticket.objects.filter(requester=user)
 
 
+def ticket_with_relations(ticket_id: int) -> Ticket:
+    """A ticket with what its API and webhook shape reads, whoever asks (callers check access)."""
+    return (
+        Ticket.objects.select_related("requester", "team", "assignee", "rating", "sla_policy")
+        .prefetch_related("tags")
+        .get(pk=ticket_id)
+    )
+
+
 def ticket_for(user: Any, ticket_id: int) -> Ticket | None:
     # Everything the ticket page shows beside the thread, in one query.
     return (
@@ -106,6 +117,32 @@ def attachment_for(user: Any, attachment_id: int) -> Attachment | None:
     if attachment.message.kind == Message.Kind.NOTE and not is_ticket_staff(user):
         return None
     return attachment
+
+
+# A link as each of its two tickets describes it: (seen from the source, seen from the target).
+LINK_NAMES = {
+    TicketLink.Kind.RELATED: ("related", "related"),
+    TicketLink.Kind.CHILD: ("caused_by", "causes"),
+    TicketLink.Kind.DUPLICATE: ("duplicate_of", "duplicated_by"),
+}
+LINK_LABELS = {
+    "related": _("Related to"),
+    "caused_by": _("Caused by"),
+    "causes": _("Also reported in"),
+    "duplicate_of": _("Duplicate of"),
+    "duplicated_by": _("Duplicated by"),
+}
+
+
+def linked_tickets(ticket: Ticket) -> list[tuple[TicketLink, str, Ticket]]:
+    """Every link of `ticket` as (link, name seen from this ticket, the other ticket), oldest first."""
+    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
+    found = []
+    for link in links.order_by("created_at", "pk"):
+        outgoing = link.source_id == ticket.pk
+        name = LINK_NAMES[TicketLink.Kind(link.kind)][0 if outgoing else 1]
+        found.append((link, name, link.target if outgoing else link.source))
+    return found
 
 
 def ticket_id_from_reference(reference: str) -> int | None:

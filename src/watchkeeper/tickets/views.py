@@ -39,7 +39,17 @@ from watchkeeper.tickets.forms import (
     TicketPropertiesForm,
     uploads_from,
 )
-from watchkeeper.tickets.models import TICKET_PREFIX, Channel, Message, Notification, Priority, Status, Ticket
+from watchkeeper.tickets.models import (
+    TICKET_PREFIX,
+    Attachment,
+    Channel,
+    Message,
+    Notification,
+    Priority,
+    Status,
+    Ticket,
+    TicketLink,
+)
 from watchkeeper.tickets.queries import InboxFilters
 
 PAGE_SIZE = 20
@@ -248,7 +258,12 @@ def download_attachment(request: HttpRequest, attachment_id: int) -> FileRespons
     attachment = queries.attachment_for(request.user, attachment_id)
     if attachment is None:
         raise Http404(_("No such file."))
-    inline = attachment.content_type in _INLINE_TYPES and request.GET.get("download") != "1"
+    return attachment_response(attachment, inline=request.GET.get("download") != "1")
+
+
+def attachment_response(attachment: Attachment, *, inline: bool) -> FileResponse:
+    """The file, shown in the page only if it is a type browsers display safely, else downloaded."""
+    inline = inline and attachment.content_type in _INLINE_TYPES
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=not inline,
@@ -524,6 +539,9 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
                     _("Note added.") if data["kind"] == Message.Kind.NOTE else _("Reply sent."),
                 )
                 return redirect("inbox:ticket", ticket_id=ticket.pk)
+    elif request.method == "POST" and ("link" in request.POST or "unlink" in request.POST):
+        _change_links(request, ticket)
+        return redirect("inbox:ticket", ticket_id=ticket.pk)
     elif request.method == "POST" and "update" in request.POST:
         properties_form = TicketPropertiesForm(request.POST, agents=agents, teams=teams)
         if properties_form.is_valid():
@@ -571,8 +589,35 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "history": queries.customer_history(request.user, ticket),
             "profile": profile,
             "rating": getattr(ticket, "rating", None),
+            "links": [
+                {"pk": link.pk, "label": queries.LINK_LABELS[name], "other": other}
+                for link, name, other in queries.linked_tickets(ticket)
+            ],
+            "link_kinds": TicketLink.Kind.choices,
         },
     )
+
+
+def _change_links(request: HttpRequest, ticket: Ticket) -> None:
+    try:
+        if "unlink" in request.POST:
+            link_id = request.POST.get("link_id", "")
+            link = next(
+                (link for link, _n, _o in queries.linked_tickets(ticket) if str(link.pk) == link_id), None
+            )
+            if link is not None:
+                actions.unlink_tickets(link)
+                messages.success(request, _("Link removed."))
+            return
+        other_id = queries.ticket_id_from_reference(request.POST.get("reference", ""))
+        other = queries.ticket_for(request.user, other_id) if other_id else None
+        if other is None:
+            messages.error(request, _("No ticket with this number is visible to you."))
+            return
+        actions.link_tickets(ticket, other, request.POST.get("kind", ""), request.user)
+        messages.success(request, _("Linked to %(reference)s.") % {"reference": other.reference})
+    except TicketError as error:
+        messages.error(request, str(error))
 
 
 @login_required

@@ -259,3 +259,23 @@ def test_inbox_rows_escape_what_customers_typed(client: Client, agent: User) -> 
     page = client.get(reverse("inbox:list")).content.decode()
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in page
+
+
+def test_agent_links_tickets_of_different_customers_on_the_ticket_page(
+    client: Client, customer: User, other_customer: User, agent: User, deposits_team: Team
+) -> None:
+    first = _ticket(customer)
+    outage = _ticket(other_customer, subject="TRC20 deposits delayed")
+    Ticket.objects.update(team=deposits_team)
+    _login(client, agent)
+    url = reverse("inbox:ticket", args=[first.pk])
+    client.post(url, {"link": "1", "kind": "child", "reference": outage.reference})
+    page = client.get(url).content.decode()
+    assert "Caused by" in page and outage.reference in page
+    assert "Also reported in" in client.get(reverse("inbox:ticket", args=[outage.pk])).content.decode()
+    # The customer's own page never shows the link.
+    _login(client, customer)
+    assert outage.reference not in client.get(reverse("tickets:detail", args=[first.pk])).content.decode()
+    _login(client, agent)
+    missing = client.post(url, {"link": "1", "kind": "related", "reference": "WK-999999"}, follow=True)
+    assert "No ticket with this number is visible to you." in missing.content.decode()
