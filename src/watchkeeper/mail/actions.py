@@ -63,6 +63,11 @@ def queue_email(message: EmailMessage) -> None:
     )
 
 
+def suppress_address(address: str, reason: str) -> None:
+    """Stop sending to an address that bounced or that the receiving server refused for good."""
+    SuppressedAddress.objects.get_or_create(email=address.lower()[:254], defaults={"reason": reason[:300]})
+
+
 # ---------------------------------------------------------------- inbound
 
 
@@ -134,7 +139,7 @@ def _process(inbound: InboundEmail, raw: bytes) -> IngestResult:
             for address in {
                 match.decode("ascii", "replace").lower() for match in _FINAL_RECIPIENT.findall(raw)
             }:
-                SuppressedAddress.objects.get_or_create(email=address[:254], defaults={"reason": "bounced"})
+                suppress_address(address, "bounced")
         return _finish(inbound, InboundEmail.Status.IGNORED, parsed.auto_reply_reason or "automatic")
     if parsed.from_email.lower() in _our_addresses():
         return _finish(inbound, InboundEmail.Status.IGNORED, "loop: sent from our own address")
