@@ -89,14 +89,29 @@ class RedisBroker(MemoryBroker):
         self.publisher = redis.Redis.from_url(url, socket_timeout=5, health_check_interval=30)
         self.pubsub: Any = None
         self.listener: asyncio.Task[None] | None = None
+        # Set once the listener's connection holds its subscriptions; `listened` are the channels it
+        # subscribed to when it (re)connected.
+        self.ready: asyncio.Event | None = None
+        self.listened: set[str] = set()
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
+        """Returns once Redis will deliver the group's events here, so a caller that acknowledges the
+        join (the socket's "subscribed") never misses an event published after the acknowledgement."""
         first = group not in self.groups
         await super().join(group, subscriber)
         if self.listener is None or self.listener.done():
+            self.ready = asyncio.Event()
             self.listener = asyncio.get_running_loop().create_task(self.listen())
-        if first and self.pubsub is not None:
-            await self.pubsub.subscribe(CHANNEL_PREFIX + group)
+        if not first or self.ready is None:
+            return
+        try:
+            await asyncio.wait_for(self.ready.wait(), 5)
+        except TimeoutError:
+            logger.warning("Redis subscription not ready; group %s relies on resync by event id", group)
+            return
+        channel = CHANNEL_PREFIX + group
+        if channel not in self.listened and self.pubsub is not None:
+            await self.pubsub.subscribe(channel)
 
     async def leave(self, group: str, subscriber: Subscriber) -> None:
         await super().leave(group, subscriber)
@@ -114,6 +129,9 @@ class RedisBroker(MemoryBroker):
                 # connection must hold one subscription before it can be read: "wk:rt" is that placeholder.
                 channels = [CHANNEL_PREFIX + group for group in self.groups] or ["wk:rt"]
                 await self.pubsub.subscribe(*channels)
+                self.listened = set(channels)
+                if self.ready is not None:
+                    self.ready.set()
                 while True:
                     message = await self.pubsub.get_message(timeout=1.0)
                     if message is None or message.get("type") != "message":
@@ -128,6 +146,8 @@ class RedisBroker(MemoryBroker):
             except Exception:
                 logger.exception("Redis subscription lost; reconnecting in 1 s")
                 self.pubsub = None
+                if self.ready is not None:
+                    self.ready.clear()
                 await asyncio.sleep(1)
 
     def send(self, group: str, text: str) -> None:
