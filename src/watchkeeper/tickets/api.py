@@ -5,6 +5,7 @@ ticket, message or attachment the caller may not see is a 404 whatever the reaso
 probed. Errors say what was wrong in the body, as everywhere in /api/v1.
 """
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -113,25 +114,25 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
     tickets = tickets.select_related(
         "requester", "team", "assignee", "rating", "sla_policy"
     ).prefetch_related("tags")
-    return _Lazy(tickets, staff)
+    return _ShapedPage(tickets, lambda ticket: ticket_out(ticket, for_staff=staff, with_links=False))
 
 
-class _Lazy:
-    """A page of tickets turned into their API shape only after paginate() has sliced it, so a page
-    costs the same few queries however many tickets match."""
+class _ShapedPage:
+    """Rows turned into their API shape only after paginate() has sliced them, so a page costs the same
+    few queries however many rows match."""
 
-    def __init__(self, tickets: Any, staff: bool) -> None:
-        self.tickets = tickets
-        self.staff = staff
+    def __init__(self, rows: Any, shape: Callable[[Any], Any]) -> None:
+        self.rows = rows
+        self.shape = shape
 
     def count(self) -> int:
-        return int(self.tickets.count())
+        return int(self.rows.count())
 
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, page: slice) -> list[TicketOut]:
-        return [ticket_out(ticket, for_staff=self.staff, with_links=False) for ticket in self.tickets[page]]
+    def __getitem__(self, page: slice) -> list[Any]:
+        return [self.shape(row) for row in self.rows[page]]
 
 
 class TicketIn(Schema):
@@ -272,22 +273,9 @@ def merge_ticket(request: HttpRequest, number: str, payload: MergeIn) -> TicketO
 def list_messages(request: HttpRequest, number: str) -> Any:
     """Oldest first. Customers do not see internal notes."""
     ticket = _ticket(request, number)
-    return _LazyMessages(queries.messages_for(request.user, ticket), ticket.reference)
-
-
-class _LazyMessages:
-    def __init__(self, messages: Any, reference: str) -> None:
-        self.messages = messages
-        self.reference = reference
-
-    def count(self) -> int:
-        return int(self.messages.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, page: slice) -> list[MessageOut]:
-        return [message_out(message, self.reference) for message in self.messages[page]]
+    return _ShapedPage(
+        queries.messages_for(request.user, ticket), lambda message: message_out(message, ticket.reference)
+    )
 
 
 @router.post(

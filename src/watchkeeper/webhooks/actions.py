@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -86,15 +87,24 @@ def _clean_events(events: Iterable[str]) -> list[str]:
     return chosen
 
 
+def _subscriptions_changed() -> None:
+    # Now, for this transaction's own emits, and after commit, over whatever another request cached
+    # from the data before the commit.
+    cache.delete(queries.SUBSCRIPTIONS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(queries.SUBSCRIPTIONS_CACHE_KEY), robust=True)
+
+
 def create_endpoint(actor: Any, *, url: str, events: Iterable[str], description: str = "") -> Endpoint:
     check_url(url)
-    return Endpoint.objects.create(
+    endpoint = Endpoint.objects.create(
         url=url,
         events=_clean_events(events),
         description=description.strip()[:200],
         secret=signing.new_secret(),
         created_by=actor,
     )
+    _subscriptions_changed()
+    return endpoint
 
 
 def update_endpoint(
@@ -106,6 +116,7 @@ def update_endpoint(
     endpoint.description = description.strip()[:200]
     endpoint.is_active = is_active
     endpoint.save()
+    _subscriptions_changed()
     return endpoint
 
 
@@ -117,6 +128,7 @@ def rotate_secret(endpoint: Endpoint) -> str:
 
 def delete_endpoint(endpoint: Endpoint) -> None:
     endpoint.delete()
+    _subscriptions_changed()
 
 
 # ---------------------------------------------------------------- events
@@ -126,7 +138,7 @@ def emit(event_type: str, build: Callable[[], Mapping[str, Any]], *, now: dateti
     """Queue `event_type` for every active endpoint that subscribed to it; `build` makes the event's
     data and is called only when someone listens. Call inside the transaction that made the change:
     the event is sent only if it commits. Returns the number of deliveries queued."""
-    targets = queries.endpoints_for(event_type)
+    targets = queries.endpoint_ids_for(event_type)
     if not targets:
         return 0
     moment = now or timezone.now()
@@ -136,13 +148,13 @@ def emit(event_type: str, build: Callable[[], Mapping[str, Any]], *, now: dateti
     deliveries = Delivery.objects.bulk_create(
         [
             Delivery(
-                endpoint=endpoint,
+                endpoint_id=endpoint_id,
                 event_type=event_type,
                 payload=payload,
                 # Picked up by the periodic job if the task queued below never runs.
                 next_attempt_at=moment + ATTEMPT_LEASE,
             )
-            for endpoint in targets
+            for endpoint_id in targets
         ]
     )
     _send_after_commit([delivery.pk for delivery in deliveries])

@@ -3,7 +3,6 @@ a test event, and the log of every delivery with its attempts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,16 +19,14 @@ from watchkeeper.webhooks.forms import EndpointForm
 from watchkeeper.webhooks.models import Delivery, Endpoint
 
 
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    return login_required(permission_required(queries.MANAGE_PERMISSION, raise_exception=True)(view))
-
-
-@admin_required
+@login_required
+@permission_required(queries.MANAGE_PERMISSION, raise_exception=True)
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     return render_console(request, "webhooks/list.html", "webhooks:list", {"endpoints": queries.endpoints()})
 
 
-@admin_required
+@login_required
+@permission_required(queries.MANAGE_PERMISSION, raise_exception=True)
 def new_endpoint(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -48,7 +45,8 @@ def new_endpoint(request: HttpRequest) -> HttpResponse:
     return render_console(request, "webhooks/form.html", "webhooks:list", {"form": form})
 
 
-@admin_required
+@login_required
+@permission_required(queries.MANAGE_PERMISSION, raise_exception=True)
 def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
     form = EndpointForm(
@@ -73,7 +71,8 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     return render_console(request, "webhooks/detail.html", "webhooks:list", context)
 
 
-@admin_required
+@login_required
+@permission_required(queries.MANAGE_PERMISSION, raise_exception=True)
 @require_POST
 def test_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
@@ -82,7 +81,8 @@ def test_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     return redirect("webhooks:detail", endpoint_id=endpoint.pk)
 
 
-@admin_required
+@login_required
+@permission_required(queries.MANAGE_PERMISSION, raise_exception=True)
 @require_POST
 def rotate_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
@@ -91,7 +91,8 @@ def rotate_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     return redirect("webhooks:detail", endpoint_id=endpoint.pk)
 
 
-@admin_required
+@login_required
+@permission_required(queries.MANAGE_PERMISSION, raise_exception=True)
 @require_POST
 def delete_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
@@ -100,7 +101,8 @@ def delete_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     return redirect("webhooks:list")
 
 
-@admin_required
+@login_required
+@permission_required(queries.MANAGE_PERMISSION, raise_exception=True)
 @require_POST
 def retry_delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = get_object_or_404(Delivery, pk=delivery_id)
