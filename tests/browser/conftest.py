@@ -1,5 +1,8 @@
 """A real Watchkeeper ASGI server (uvicorn, HTTP + WebSocket) in a thread of the test process, sharing its
-test database and mail outbox, and headless Chromium (Debian's package) driven by Playwright."""
+test database and mail outbox, and headless Chromium (Debian's package) driven by Playwright.
+
+The helpers the browser tests share are fixtures that return a function (`shot`, `in_thread`,
+`staff_session`): a conftest is not importable by name, and a copy in every test file drifts."""
 
 from __future__ import annotations
 
@@ -8,13 +11,36 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+T = TypeVar("T")
+
+
+def _shot(page: Any, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def _in_thread(function: Callable[[], T]) -> T:
+    """Playwright's sync API runs an event loop in the test's thread, so the ORM is asked from another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function).result()
+
+
+def _staff_session(user: Any) -> str:
+    """A signed-in session for an agent who has enrolled TOTP (what the console requires of staff)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.session.session_key or ""
 
 
 @pytest.fixture
@@ -65,3 +91,22 @@ def browser_page(test_output: Path) -> Iterator[object]:
         yield page
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def shot() -> Callable[[Any, Path, str], None]:
+    """shot(page, folder, name): a full-page screenshot, kept as folder/name.png."""
+    return _shot
+
+
+@pytest.fixture
+def in_thread() -> Callable[[Callable[[], Any]], Any]:
+    """in_thread(function): its result, computed in a worker thread (for ORM calls during a browser test)."""
+    return _in_thread
+
+
+@pytest.fixture
+def staff_session() -> Callable[[Any], str]:
+    """staff_session(user): the key of a new signed-in session for that staff user, to set as the browser's
+    session cookie (the console's login with TOTP is covered by the accounts tests)."""
+    return lambda user: _in_thread(lambda: _staff_session(user))

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-T = TypeVar("T")
 
 # The demo loader runs on these articles only: English and Simplified Chinese each, so no Korean, Japanese
 # (…) analyser has to start up. Three titles share the word "withdrawal", so the autocomplete offers several.
@@ -27,16 +24,6 @@ DEMO_ARTICLES = [
 ARTICLE_SLUG = "withdrawal-fees"
 ARTICLE_TITLE = "Withdrawal fees: how they are set"
 COMMENT = "Please add the fee for withdrawing USDT on Solana."
-
-
-def shot(page: Any, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def in_thread(function: Callable[[], T]) -> T:
-    """Playwright's sync API runs an event loop in the test's thread, so the ORM is asked from another."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(function).result()
 
 
 @pytest.fixture
@@ -61,7 +48,12 @@ def help_center_demo(transactional_db: None, settings: Any, tmp_path: Path, monk
 
 
 def test_search_read_vote_and_ask_for_more_help(
-    help_center_demo: None, live_url: str, browser_page: Any, test_output: Path
+    help_center_demo: None,
+    live_url: str,
+    browser_page: Any,
+    test_output: Path,
+    shot: Callable[[Any, Path, str], None],
+    in_thread: Callable[[Callable[[], Any]], Any],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -156,7 +148,11 @@ def test_search_read_vote_and_ask_for_more_help(
 
 
 def test_traditional_chinese_query_finds_the_simplified_article(
-    help_center_demo: None, live_url: str, browser_page: Any, test_output: Path
+    help_center_demo: None,
+    live_url: str,
+    browser_page: Any,
+    test_output: Path,
+    shot: Callable[[Any, Path, str], None],
 ) -> None:
     from playwright.sync_api import expect
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,8 @@ from django.core import mail
 pytestmark = pytest.mark.browser
 
 
-def shot(page: Any, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
 def test_sign_up_verify_log_in_and_switch_to_chinese(
-    live_url: str, browser_page: Any, test_output: Path
+    live_url: str, browser_page: Any, test_output: Path, shot: Callable[[Any, Path, str], None]
 ) -> None:
     page = browser_page
     folder = test_output / "browser" / "signup_flow"

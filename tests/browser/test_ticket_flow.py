@@ -8,28 +8,16 @@ import re
 import struct
 import zlib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from django.core import mail
 
 pytestmark = pytest.mark.browser
 
-T = TypeVar("T")
 TXID = "9f3c" * 16
 ADDRESS = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
-
-
-def shot(page: Any, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def in_thread(function: Callable[[], T]) -> T:
-    """Playwright's sync API runs an event loop in the test's thread, so the ORM is asked from another."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(function).result()
 
 
 def png(width: int = 48, height: int = 32) -> bytes:
@@ -71,17 +59,15 @@ def _people() -> dict[str, Any]:
     return {"agent": agent, "customer": customer, "password": PASSWORD}
 
 
-def _staff_session(user: Any) -> str:
-    """A signed-in session for an agent who has enrolled TOTP (what the console requires of staff)."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client.session.session_key or ""
-
-
 def test_deposit_ticket_from_form_to_rating(
-    live_url: str, browser_page: Any, test_output: Path, tmp_path: Path, settings: Any
+    live_url: str,
+    browser_page: Any,
+    test_output: Path,
+    tmp_path: Path,
+    settings: Any,
+    shot: Callable[[Any, Path, str], None],
+    in_thread: Callable[[Callable[[], Any]], Any],
+    staff_session: Callable[[Any], str],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -129,7 +115,7 @@ def test_deposit_ticket_from_form_to_rating(
     # 3. An agent answers with a macro, in a second browser context (their own session).
     agent_context = page.context.browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     agent_context.add_cookies(
-        [{"name": "sessionid", "value": in_thread(lambda: _staff_session(people["agent"])), "url": live_url}]
+        [{"name": "sessionid", "value": staff_session(people["agent"]), "url": live_url}]
     )
     agent_page = agent_context.new_page()
     ticket_number = int(reference.removeprefix("WK-"))
