@@ -1,5 +1,6 @@
 # Source this file, then call ensure_services: makes sure PostgreSQL and Redis answer on 127.0.0.1,
-# starting (and if need be installing) local servers when they do not. Used by `make test-services`.
+# starting (and if need be installing) local servers when they do not, and that Dovecot is installed.
+# Used by `make test-services`.
 
 wait_for_port() {  # host port seconds
   local deadline=$((SECONDS + $3))
@@ -33,6 +34,18 @@ ensure_redis() {
   wait_for_port 127.0.0.1 6379 30
 }
 
+# The IMAP polling tests start a throw-away Dovecot of their own (src/watchkeeper/mail/tests/conftest.py):
+# only the binary is needed, no running service. Without it they skip, or fail under CI=true.
+ensure_dovecot() {
+  { command -v dovecot || [ -x /usr/sbin/dovecot ]; } >/dev/null && return 0
+  echo "Dovecot is not installed: installing dovecot-imapd for the IMAP tests"
+  if command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      dovecot-imapd >/dev/null && return 0
+  fi
+  echo "could not install dovecot-imapd: the IMAP tests will be skipped" >&2
+}
+
 # The database named in DATABASE_URL itself (tests that start `watchkeeper serve` connect to it;
 # pytest-django creates only its test_ copy).
 ensure_database() {
@@ -44,5 +57,5 @@ ensure_database() {
 }
 
 ensure_services() {
-  ensure_postgres && ensure_redis && ensure_database
+  ensure_postgres && ensure_redis && ensure_database && ensure_dovecot
 }

@@ -4,6 +4,7 @@ watchkeeper serve      HTTP + WebSocket server (and, by default, the background 
 watchkeeper worker     background worker alone, for scale-out
 watchkeeper smtpd      receive support email over SMTP (--host, --port)
 watchkeeper ingest-mail [--dry-run] FILE...   ingest (or just parse) raw email files
+watchkeeper poll-mail [--once]   fetch support email from the IMAP_MAILBOXES mailboxes
 watchkeeper demo       load demo data (idempotent)
 watchkeeper migrate    create or update the database
 watchkeeper createadmin --email you@example.com

@@ -237,6 +237,66 @@ INBOUND_EMAIL_ADDRESSES = [
 ]
 INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("INBOUND_EMAIL_MAX_BYTES", str(50 * 1024 * 1024)))
 
+
+def imap_mailboxes(value: str) -> list[dict[str, object]]:
+    """Parse IMAP_MAILBOXES: comma-separated `imaps://user:password@host:993/INBOX` URLs (also
+    `imap://…?starttls=1`, and plain `imap://` for a server on the same host), each optionally with
+    `processed=FOLDER` (move mail there once stored; by default it is only flagged \\Seen) and `timeout`
+    (seconds). User, password and folders are percent-decoded, so `@ : / , % ? #` in them must be encoded.
+
+    Entries are dicts so that Django's error reports hide the "password" key as they hide other secrets;
+    errors name the entry's position and never repeat the URL, which holds the password.
+    """
+    mailboxes: list[dict[str, object]] = []
+    for position, url in enumerate(value.split(","), start=1):
+        if not url.strip():
+            continue
+        problem = f"IMAP_MAILBOXES entry {position}"
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError:
+            raise ValueError(
+                f"{problem} is not a valid URL (percent-encode @ : / , % ? # in the user and password)"
+            ) from None
+        if parts.scheme not in {"imap", "imaps"}:
+            raise ValueError(f"{problem}: the scheme must be imaps:// or imap://")
+        query = parse_qs(parts.query, keep_blank_values=True)
+        unknown = set(query) - {"starttls", "processed", "timeout"}
+        if unknown:
+            raise ValueError(f"{problem}: unknown option(s) {', '.join(sorted(unknown))}")
+        starttls = query.get("starttls", ["0"])[-1].lower() in {"1", "true", "yes", "on"}
+        if starttls and parts.scheme == "imaps":
+            raise ValueError(f"{problem}: starttls=1 goes with imap://, imaps:// is TLS from the start")
+        username, password = unquote(parts.username or ""), unquote(parts.password or "")
+        if not parts.hostname or not username or not password:
+            raise ValueError(f"{problem}: a host, a user and a password are required")
+        try:
+            timeout = float(query.get("timeout", ["30"])[-1])
+        except ValueError:
+            raise ValueError(f"{problem}: timeout must be a number of seconds") from None
+        folder = unquote(parts.path[1:]) or "INBOX"
+        port = port or (993 if parts.scheme == "imaps" else 143)
+        mailboxes.append(
+            {
+                # How logs and `poll-mail` name the mailbox: everything but the password.
+                "name": f"{username} on {parts.hostname}:{port}/{folder}",
+                "host": parts.hostname,
+                "port": port,
+                "security": "ssl" if parts.scheme == "imaps" else "starttls" if starttls else "plain",
+                "username": username,
+                "password": password,
+                "folder": folder,
+                "processed_folder": query.get("processed", [""])[-1],
+                "timeout": timeout,
+            }
+        )
+    return mailboxes
+
+
+# Existing mailboxes (e.g. support@ at the exchange's mail provider) that the worker polls every minute.
+IMAP_MAILBOXES = imap_mailboxes(os.environ.get("IMAP_MAILBOXES", ""))
+
 # --- Internationalisation ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 # Names as their speakers write them, so readers find their language whatever the page language is.

@@ -10,7 +10,12 @@ class MailConfig(AppConfig):
     verbose_name = _("Email")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from watchkeeper.core.registry import NavItem, registry
+        from watchkeeper.mail.checks import plain_imap_only_on_loopback
+
+        checks.register(plain_imap_only_on_loopback)
 
         registry.add_console_nav(
             NavItem(_("Held emails"), "mail:held", order=21, permission="tickets.work_tickets")

@@ -92,3 +92,13 @@ def retry_received_emails() -> int:
     from watchkeeper.mail.actions import retry_received_emails as retry
 
     return retry()
+
+
+@periodic(every=timedelta(minutes=1))
+@task()
+def poll_imap_mailboxes() -> list[str]:
+    """Fetch new mail from the mailboxes in IMAP_MAILBOXES (none set: nothing to do). The summaries
+    returned stay in the task table, so the operator sees each mailbox's last result there too."""
+    from watchkeeper.mail.imap import poll_mailboxes
+
+    return [result.summary() for result in poll_mailboxes()]
