@@ -205,3 +205,31 @@ def test_highlights_mark_every_matched_character_and_pick_the_fullest_passage() 
     offsets = term_offsets(analysis.tokenize(snippet_source(body), "en"))
     passage = Highlighter(analysis.analyze("pending withdrawal", "en")).snippet(body, offsets)
     assert passage.startswith("…") and "<mark>pending</mark> <mark>withdrawal</mark>" in passage
+
+
+def test_postgres_ranks_only_the_rarest_terms_candidates_past_the_budget() -> None:
+    from watchkeeper.search.backends import Selection, _rarest_within_budget
+
+    statistics = {"deposit": 1200, "memo": 300, "tag": 700, "lost": 50, "": 20_000}
+    selection = Selection(["deposit", "memo", "tag", "lost"], "OR", statistics, 20_000)
+    # 50 + 300 + 700 postings fit in 2,000; deposit's 1,200 more would not.
+    assert sorted(_rarest_within_budget(selection)) == ["lost", "memo", "tag"]
+    # However common, the rarest term always selects.
+    assert _rarest_within_budget(Selection(["deposit"], "OR", {"deposit": 5000}, 20_000)) == ["deposit"]
+
+
+@pytest.mark.services
+def test_postgres_still_scores_every_selective_term_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    from watchkeeper.search import backends
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL backend")
+    monkeypatch.setattr(backends, "POSTGRES_CANDIDATE_BUDGET", 1)
+    _index(1, "en", "Memo missing on a deposit", "A deposit without its memo waits for support.")
+    _index(2, "en", "Memo tips", "Always copy the memo.")
+    _index(3, "en", "Deposit times", "Deposit confirmations take time.")
+    # Only "memo" or "deposit" (the rarer; here tied) selects, but both count in the score.
+    hits = [hit.document.object_id for hit in queries.search("deposit memo", language="en").hits]
+    assert hits[0] == 1
