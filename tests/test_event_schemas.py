@@ -3,6 +3,8 @@ checked against its schema in tests"): a new event without a sample here fails t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import django.apps
 
 from watchkeeper.realtime.events import EVENT_TYPES, Event, Notification, PresenceChanged, parse_event
@@ -10,6 +12,13 @@ from watchkeeper.realtime.events import EVENT_TYPES, Event, Notification, Presen
 
 def test_every_registered_event_type_round_trips() -> None:
     assert django.apps.apps.ready
+    from watchkeeper.chat.events import (
+        ChatAssigned,
+        ChatOffered,
+        ChatOfferWithdrawn,
+        ChatQueuePosition,
+        ChatStateChanged,
+    )
     from watchkeeper.tickets.events import TicketActivity, TicketMessageAdded, TicketUpdated
 
     samples: list[Event] = [
@@ -18,6 +27,29 @@ def test_every_registered_event_type_round_trips() -> None:
         TicketMessageAdded(id=4, ticket_id=12, message_id=40, kind="note", from_staff=True),
         TicketUpdated(id=5, ticket_id=12, changed=["status", "priority"]),
         TicketActivity(ticket_id=12, agent_id=3, agent_name="Alex", state="replying"),
+        ChatStateChanged(
+            session_id=2,
+            ticket_id=12,
+            state="active",
+            previous="offered",
+            team="support",
+            agent_id=3,
+            agent_name="Alex",
+        ),
+        ChatQueuePosition(session_id=2, ticket_id=12, position=3, estimated_wait_seconds=240),
+        ChatOffered(
+            session_id=2,
+            ticket_id=12,
+            expires_at=datetime(2026, 6, 1, 10, 0, 30, tzinfo=UTC),
+            customer_name="Li",
+            language="zh-hans",
+            category="deposit",
+            vip_tier=2,
+            team="support",
+            article_ids=[7, 9],
+        ),
+        ChatOfferWithdrawn(session_id=2, ticket_id=12, reason="expired"),
+        ChatAssigned(session_id=2, ticket_id=12, transferred_from=5),
     ]
     assert {type(sample) for sample in samples} == set(EVENT_TYPES.values())
     for sample in samples:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "watchkeeper.helpcenter",
     "watchkeeper.answers",
     "watchkeeper.tickets",
+    "watchkeeper.chat",
     "watchkeeper.webhooks",
     "watchkeeper.api",
 ]
@@ -355,6 +356,17 @@ TICKET_PENDING_SOLVE_DAYS = int(os.environ.get("TICKET_PENDING_SOLVE_DAYS", "7")
 # Transaction ids and addresses in messages link here ({} is the identifier); Blockchair searches
 # most chains at once.
 BLOCK_EXPLORER_URL = os.environ.get("BLOCK_EXPLORER_URL", "https://blockchair.com/search?q={}")
+
+# --- Live chat -----------------------------------------------------------------------------------------
+# An agent has this long to accept a chat offered to them before it goes to the next agent.
+CHAT_OFFER_SECONDS = int(os.environ.get("CHAT_OFFER_SECONDS", "30"))
+# A chat nobody has written in for this long while the bot holds it is ended (the bot answered, or the
+# customer left): it must not sit open and breach an SLA nobody asked for.
+CHAT_BOT_IDLE_MINUTES = int(os.environ.get("CHAT_BOT_IDLE_MINUTES", "30"))
+# Handling time assumed for the wait estimate until a team has finished enough chats to measure it.
+CHAT_DEFAULT_HANDLING_SECONDS = int(os.environ.get("CHAT_DEFAULT_HANDLING_SECONDS", "300"))
+# How often one chat's transcript may be emailed, per hour.
+CHAT_TRANSCRIPT_EMAILS_PER_HOUR = int(os.environ.get("CHAT_TRANSCRIPT_EMAILS_PER_HOUR", "3"))
 
 # --- Outgoing webhooks --------------------------------------------------------------------------------
 # Off by default: a webhook URL must not reach the server itself or the private network (SSRF). Turn on

@@ -99,6 +99,10 @@ class NewTicket:
     uploads: Sequence[Upload] = ()
     email_message_id: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # A live chat's bot answers first: routing, SLA clocks and the acknowledgement wait until the chat
+    # is handed to a person (release_held_ticket), or the bot's answer settles it.
+    hold: bool = False
+    client_id: str | None = None
 
 
 def _next_event_id(ticket: Ticket) -> int:
@@ -241,12 +245,15 @@ def open_ticket(requester: Any, new: NewTicket, *, now: datetime | None = None) 
             body_html=render_message(body),
             email_message_id=new.email_message_id[:300],
             metadata=dict(new.metadata),
+            client_id=new.client_id or None,
         )
         _store_attachments(message, checked)
-        route_ticket(ticket, now=moment)
-        start_sla(ticket, moment)
+        if not new.hold:
+            route_ticket(ticket, now=moment)
+            start_sla(ticket, moment)
         ticket.save()
-        _send_acknowledgement(ticket)
+        if not new.hold:
+            _send_acknowledgement(ticket)
         webhooks.emit("ticket.created", lambda: {"ticket": _ticket_payload(ticket)})
         _publish(
             ticket,
@@ -295,12 +302,23 @@ def add_message(
     metadata: Mapping[str, Any] | None = None,
     new_status: str | None = None,
     now: datetime | None = None,
+    client_id: str | None = None,
+    notify_by_email: bool = True,
 ) -> Message:
     """Add a reply or an internal note. The caller has checked that `author` may write here.
 
     A customer's message puts a ticket that waited on them, or was solved, back in the agents' hands;
     an agent's first public reply stamps the first response.
+
+    `client_id` makes the call idempotent: a message already stored on this ticket with that id is
+    returned as it is (a chat client resends what it saw no acknowledgement for). `notify_by_email`
+    False skips the reply email and the notification-centre entries: in a live chat both sides read
+    each message as it arrives.
     """
+    if client_id:
+        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
+        if existing is not None:
+            return existing
     body = _clean_body(body)
     if not body and not uploads:
         raise TicketError(_("Write a message or attach a file."))
@@ -328,6 +346,7 @@ def add_message(
             body_html=render_message(body),
             email_message_id=email_message_id[:300],
             metadata=dict(metadata or {}),
+            client_id=client_id or None,
         )
         _store_attachments(message, checked)
         changed: list[str] = []
@@ -351,10 +370,11 @@ def add_message(
             _sla_message_added(ticket, from_staff, moment)
         ticket.save()
         if kind == Message.Kind.PUBLIC and from_staff:
-            _send_reply(ticket, message)
+            if notify_by_email:
+                _send_reply(ticket, message)
         elif kind == Message.Kind.NOTE:
             _notify_mentions(ticket, message)
-        elif ticket.assignee_id and ticket.assignee_id != getattr(author, "pk", None):
+        elif notify_by_email and ticket.assignee_id and ticket.assignee_id != getattr(author, "pk", None):
             notify(
                 ticket.assignee,
                 _("%(reference)s: the customer replied") % {"reference": ticket.reference},
@@ -376,6 +396,81 @@ def add_message(
         if changed:
             _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=changed))
     return message
+
+
+def add_bot_message(
+    ticket: Ticket,
+    body: str,
+    *,
+    kind: str = Message.Kind.PUBLIC,
+    channel: str = Channel.CHAT,
+    metadata: Mapping[str, Any] | None = None,
+) -> Message:
+    """A message the chat bot or another automation writes for the customer: no author, shown as the
+    exchange's (from_staff) with the bot's mark. It sends no email and is no person's first response,
+    so SLA clocks keep running until an agent answers."""
+    body = _clean_body(body)
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            kind=kind,
+            from_staff=True,
+            from_bot=True,
+            channel=channel,
+            body=body,
+            body_html=render_message(body) if kind != Message.Kind.EVENT else "",
+            metadata=dict(metadata or {}),
+        )
+        _publish(
+            ticket,
+            TicketMessageAdded(
+                id=_next_event_id(ticket),
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                kind=kind,  # type: ignore[arg-type]  # one of Message.Kind's values
+                from_staff=True,
+            ),
+        )
+    return message
+
+
+@transaction.atomic
+def release_held_ticket(
+    ticket: Ticket,
+    *,
+    team: Any | None = None,
+    route: bool = False,
+    category: str | None = None,
+    language: str | None = None,
+    acknowledge: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Start what open_ticket(hold=True) left for later, once a chat needs a person.
+
+    `route` lets the routing rules choose the team and maybe an agent, as for any new ticket (a chat
+    that became a left message); otherwise `team` is the queue the chat waits in, and the chat app
+    offers it to an agent itself. SLA clocks start at `now`: the moment the customer asked for a person.
+    """
+    moment = now or timezone.now()
+    if category is not None and category in CATEGORIES:
+        ticket.category = category
+    if language is not None and language in analysis.LANGUAGES:
+        ticket.language = language
+    if route:
+        route_ticket(ticket, now=moment)
+    elif team is not None:
+        ticket.team = team
+    if ticket.sla_policy_id is None:  # started once; a later release (queue, then message) keeps it
+        start_sla(ticket, moment)
+    ticket.save()
+    if acknowledge:
+        _send_acknowledgement(ticket)
+    _publish(
+        ticket,
+        TicketUpdated(
+            id=_next_event_id(ticket), ticket_id=ticket.pk, changed=["team", "assignee", "category", "sla"]
+        ),
+    )
 
 
 def _set_status(ticket: Ticket, status: str, moment: datetime) -> None:
@@ -405,7 +500,10 @@ def _record_event(ticket: Ticket, actor: Any, text: str, changed: list[str]) -> 
 
 
 @transaction.atomic
-def change_status(ticket: Ticket, actor: Any, status: str, *, now: datetime | None = None) -> None:
+def change_status(
+    ticket: Ticket, actor: Any, status: str, *, now: datetime | None = None, notify_customer: bool = True
+) -> None:
+    """`notify_customer` False: the customer saw the change happen (a live chat that ended)."""
     if status == ticket.status:
         return
     _set_status(ticket, status, now or timezone.now())
@@ -414,7 +512,7 @@ def change_status(ticket: Ticket, actor: Any, status: str, *, now: datetime | No
         ticket, actor, _("Status changed to %(status)s.") % {"status": Status(status).label}, ["status"]
     )
     # The customer hears of changes made by the exchange, not of the ones they made themselves.
-    if getattr(actor, "pk", None) != ticket.requester_id and status != Status.NEW:
+    if notify_customer and getattr(actor, "pk", None) != ticket.requester_id and status != Status.NEW:
         _send_status_change(ticket)
 
 

@@ -230,6 +230,9 @@ class Message(models.Model):
     )
     # True when the author spoke for the exchange (agent, bot, automation), False for the customer.
     from_staff = models.BooleanField(default=False)
+    # Written by the chat bot or another automation (no author): shown with the bot's badge, and never
+    # counted as a person's first response.
+    from_bot = models.BooleanField(default=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB)
     body = models.TextField(_("message"), blank=True)  # Markdown, with pasted secrets already redacted
     # The body rendered and sanitised once, when written: a thread shows many messages, and Markdown
@@ -238,6 +241,9 @@ class Message(models.Model):
     # What the channel adds: the email's Message-ID (threading), sender address, quoted history ...
     email_message_id = models.CharField(max_length=300, blank=True, db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The id a live-chat client gave the message: a client resends what was not acknowledged with the
+    # same id, and the server keeps one copy (DESIGN.md, "Real time"). Null for other channels.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001  (NULLs never collide)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -245,6 +251,10 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        constraints = [
+            # NULLs never collide, so only messages that carry a client id are checked.
+            models.UniqueConstraint(fields=["ticket", "client_id"], name="message_client_id_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.body[:40]}"
