@@ -976,7 +976,7 @@ def _send_status_change(ticket: Ticket) -> None:
     notify(
         ticket.requester,
         _("%(reference)s is now: %(status)s")
-        % {"reference": ticket.reference, "status": ticket.get_status_display()},
+        % {"reference": ticket.reference, "status": ticket.customer_status_display},
         body=ticket.subject,
         url=_customer_url(ticket),
         ticket=ticket,

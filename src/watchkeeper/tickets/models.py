@@ -27,11 +27,14 @@ class Channel(models.TextChoices):
 class Status(models.TextChoices):
     NEW = "new", _("New")
     OPEN = "open", _("Open")
-    PENDING = "pending", _("Waiting on you")
+    PENDING = "pending", _("Waiting on customer")
     ON_HOLD = "on_hold", _("On hold")
     SOLVED = "solved", _("Solved")
     CLOSED = "closed", _("Closed")
 
+
+# Customers read the same states from their side of the conversation: "pending" waits on them.
+CUSTOMER_STATUS_LABELS = {Status.PENDING: _("Waiting on you")}
 
 # The customer is not waiting on us in these: SLA clocks stop.
 PAUSED_STATUSES = frozenset({Status.PENDING, Status.ON_HOLD})
@@ -168,6 +171,11 @@ class Ticket(models.Model):
     def reference(self) -> str:
         """The number customers quote and subjects carry, e.g. WK-000123."""
         return f"{TICKET_PREFIX}{self.pk:06d}"
+
+    @property
+    def customer_status_display(self) -> str:
+        """The status as the customer's pages and emails name it."""
+        return str(CUSTOMER_STATUS_LABELS.get(Status(self.status), self.get_status_display()))
 
     @property
     def is_finished(self) -> bool:

@@ -279,3 +279,14 @@ def test_agent_links_tickets_of_different_customers_on_the_ticket_page(
     _login(client, agent)
     missing = client.post(url, {"link": "1", "kind": "related", "reference": "WK-999999"}, follow=True)
     assert "No ticket with this number is visible to you." in missing.content.decode()
+
+
+def test_pending_reads_as_waiting_on_the_customer_for_agents_and_on_you_for_the_customer(
+    client: Client, customer: User, agent: User
+) -> None:
+    ticket = _ticket(customer)
+    actions.change_status(ticket, agent, Status.PENDING)
+    agent_page = _login(Client(), agent).get(reverse("inbox:ticket", args=[ticket.pk])).content.decode()
+    assert "Waiting on customer" in agent_page and "Waiting on you" not in agent_page
+    customer_page = _login(client, customer).get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert '<span class="status status-pending" id="ticket-status">Waiting on you</span>' in customer_page
