@@ -149,7 +149,7 @@ RUN_WORKER_IN_PROCESS = env_bool("RUN_WORKER_IN_PROCESS", True)
 # --- Auth -------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "watchkeeper.accounts.backends.PermissionBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
