@@ -17,7 +17,9 @@ def test_every_registered_event_type_round_trips() -> None:
         ChatOffered,
         ChatOfferWithdrawn,
         ChatQueuePosition,
+        ChatRead,
         ChatStateChanged,
+        ChatTyping,
     )
     from watchkeeper.tickets.events import TicketActivity, TicketMessageAdded, TicketUpdated
 
@@ -50,6 +52,8 @@ def test_every_registered_event_type_round_trips() -> None:
         ),
         ChatOfferWithdrawn(session_id=2, ticket_id=12, reason="expired"),
         ChatAssigned(session_id=2, ticket_id=12, transferred_from=5),
+        ChatTyping(session_id=2, ticket_id=12, side="agent", name="Alex", typing=True),
+        ChatRead(session_id=2, ticket_id=12, side="customer", message_id=40),
     ]
     assert {type(sample) for sample in samples} == set(EVENT_TYPES.values())
     for sample in samples:

@@ -79,3 +79,29 @@ class ChatAssigned(Event):
     session_id: int
     ticket_id: int
     transferred_from: int | None = None  # the agent who handed it over, if any
+
+
+ChatSide = Literal["customer", "agent"]
+
+
+class ChatTyping(Event):
+    """Someone is typing, or stopped (to `ticket.<id>`, every member but the sender's socket). Ephemeral:
+    never stored, no id; a client that misses one only misses a hint."""
+
+    type: Literal["chat.typing"] = "chat.typing"
+    session_id: int
+    ticket_id: int
+    side: ChatSide
+    name: str  # the display name the other side may see
+    typing: bool
+
+
+class ChatRead(Event):
+    """The customer or the agent has read the chat up to `message_id` (to `ticket.<id>`, every member but
+    the sender's socket). Relayed, not stored: see chat.consumers for why."""
+
+    type: Literal["chat.read"] = "chat.read"
+    session_id: int
+    ticket_id: int
+    side: ChatSide
+    message_id: int

@@ -15,6 +15,8 @@ import logging
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -53,11 +55,12 @@ class MemoryBroker:
             if not members:
                 del self.groups[group]
 
-    def deliver_local(self, group: str, text: str) -> None:
+    def deliver_local(self, group: str, text: str, skip: Subscriber | None = None) -> None:
         for subscriber in tuple(self.groups.get(group, ())):
-            subscriber.push(text)
+            if subscriber is not skip:
+                subscriber.push(text)
 
-    def call_in_loop(self, group: str, text: str) -> None:
+    def call_in_loop(self, group: str, text: str, skip: Subscriber | None = None) -> None:
         loop = self.loop
         if loop is None or loop.is_closed():
             return  # no socket has ever joined in this process: nobody to deliver to
@@ -66,13 +69,15 @@ class MemoryBroker:
         except RuntimeError:
             running = None
         if running is loop:
-            self.deliver_local(group, text)
+            self.deliver_local(group, text, skip)
         else:
-            loop.call_soon_threadsafe(self.deliver_local, group, text)
+            loop.call_soon_threadsafe(self.deliver_local, group, text, skip)
 
-    def send(self, group: str, text: str) -> None:
-        """Thread-safe: callable from request threads, tasks and the event loop alike."""
-        self.call_in_loop(group, text)
+    def send(self, group: str, text: str, skip: Subscriber | None = None) -> None:
+        """Thread-safe: callable from request threads, tasks and the event loop alike. `skip` is a local
+        socket that must not receive it: the sender of an ephemeral event (typing) that is only for the
+        others."""
+        self.call_in_loop(group, text, skip)
 
 
 class RedisBroker(MemoryBroker):
@@ -150,8 +155,8 @@ class RedisBroker(MemoryBroker):
                     self.ready.clear()
                 await asyncio.sleep(1)
 
-    def send(self, group: str, text: str) -> None:
-        self.call_in_loop(group, text)
+    def send(self, group: str, text: str, skip: Subscriber | None = None) -> None:
+        self.call_in_loop(group, text, skip)
         envelope = json.dumps({"o": self.origin, "t": text})
         try:
             self.publisher.publish(CHANNEL_PREFIX + group, envelope)
@@ -177,6 +182,27 @@ def encode(group: str, event: Event) -> str:
     return json.dumps({"type": "event", "group": group, "event": event.model_dump(mode="json")})
 
 
+# Per thread: the lists that `recording()` callers collect published events in.
+_recorders = threading.local()
+
+
+@contextmanager
+def recording() -> Iterator[list[tuple[str, Event, str]]]:
+    """Collect (group, event, encoded text) of every event publish() queues in this thread meanwhile.
+
+    The chat writer runs many actions in one transaction and needs, per action, the id of the message
+    event it acknowledges and the events of a chat the socket joins only after the commit. Reading
+    them back from the database would cost queries on the hot path; publish() has them in hand.
+    """
+    collected: list[tuple[str, Event, str]] = []
+    outer = getattr(_recorders, "current", None)
+    _recorders.current = collected
+    try:
+        yield collected
+    finally:
+        _recorders.current = outer
+
+
 def publish(group: str, event: Event) -> None:
     """Send `event` to every socket in `group` once the current transaction commits.
 
@@ -184,4 +210,7 @@ def publish(group: str, event: Event) -> None:
     readable (and never one whose transaction rolled back).
     """
     text = encode(group, event)
+    collected = getattr(_recorders, "current", None)
+    if collected is not None:
+        collected.append((group, event, text))
     transaction.on_commit(lambda: get_broker().send(group, text), robust=True)

@@ -8,9 +8,14 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
 from django.urls import path
 
+from watchkeeper.chat.consumers import ChatConsumer
 from watchkeeper.realtime.consumers import RealtimeConsumer
 
-websocket_urlpatterns = [path("ws/", RealtimeConsumer.as_asgi())]
+# /ws/chat/ is /ws/ plus the chat commands (chat.consumers says why it is a subclass at its own path).
+websocket_urlpatterns = [
+    path("ws/", RealtimeConsumer.as_asgi()),
+    path("ws/chat/", ChatConsumer.as_asgi()),
+]
 
 
 def websocket_application() -> Any:
