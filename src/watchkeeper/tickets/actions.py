@@ -255,17 +255,21 @@ def open_ticket(requester: Any, new: NewTicket, *, now: datetime | None = None) 
         if not new.hold:
             _send_acknowledgement(ticket)
         webhooks.emit("ticket.created", lambda: {"ticket": _ticket_payload(ticket)})
-        _publish(
-            ticket,
-            TicketMessageAdded(
-                id=_next_event_id(ticket),
-                ticket_id=ticket.pk,
-                message_id=message.pk,
-                kind="public",
-                from_staff=False,
-            ),
-        )
+        _publish_message_added(ticket, message)
     return ticket
+
+
+def _publish_message_added(ticket: Ticket, message: Message) -> None:
+    _publish(
+        ticket,
+        TicketMessageAdded(
+            id=_next_event_id(ticket),
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            kind=message.kind,  # type: ignore[arg-type]  # one of Message.Kind's values
+            from_staff=message.from_staff,
+        ),
+    )
 
 
 def route_ticket(ticket: Ticket, *, now: datetime | None = None) -> None:
@@ -383,16 +387,7 @@ def add_message(
                 ticket=ticket,
                 kind="customer_reply",
             )
-        _publish(
-            ticket,
-            TicketMessageAdded(
-                id=_next_event_id(ticket),
-                ticket_id=ticket.pk,
-                message_id=message.pk,
-                kind=kind,  # type: ignore[arg-type]  # one of Message.Kind's values
-                from_staff=from_staff,
-            ),
-        )
+        _publish_message_added(ticket, message)
         if changed:
             _publish(ticket, TicketUpdated(id=_next_event_id(ticket), ticket_id=ticket.pk, changed=changed))
     return message
@@ -421,16 +416,7 @@ def add_bot_message(
             body_html=render_message(body) if kind != Message.Kind.EVENT else "",
             metadata=dict(metadata or {}),
         )
-        _publish(
-            ticket,
-            TicketMessageAdded(
-                id=_next_event_id(ticket),
-                ticket_id=ticket.pk,
-                message_id=message.pk,
-                kind=kind,  # type: ignore[arg-type]  # one of Message.Kind's values
-                from_staff=True,
-            ),
-        )
+        _publish_message_added(ticket, message)
     return message
 
 
