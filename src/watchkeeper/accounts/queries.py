@@ -67,6 +67,11 @@ def team_ids_of(user: Any) -> list[int]:
     )
 
 
+def team_ids_query(user: Any) -> QuerySet[Any]:
+    """team_ids_of as a subquery, for filters that need not fetch the list first."""
+    return AgentProfile.teams.through.objects.filter(agentprofile__user_id=user.pk).values("team_id")
+
+
 def teams() -> QuerySet[Team]:
     return Team.objects.order_by("name")
 

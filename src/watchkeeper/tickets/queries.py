@@ -17,7 +17,7 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from watchkeeper.accounts.queries import team_ids_of
+from watchkeeper.accounts.queries import team_ids_of, team_ids_query
 from watchkeeper.tickets.calendar import BusinessCalendar
 from watchkeeper.tickets.events import TicketActivity, TicketUpdated
 from watchkeeper.tickets.models import (
@@ -426,8 +426,10 @@ def is_email_participant(ticket: Ticket, address: str) -> bool:
 
 
 def macros_for(user: Any) -> QuerySet[Any]:
+    # The agent's teams as a subquery: the ticket page of a lead (who sees every ticket, so never
+    # fetched the list for visibility) would otherwise query them for this alone.
     return Macro.objects.filter(is_active=True).filter(
-        Q(team__isnull=True) | Q(team_id__in=_agent_team_ids(user))
+        Q(team__isnull=True) | Q(team_id__in=team_ids_query(user))
     )
 
 

@@ -290,3 +290,16 @@ def test_pending_reads_as_waiting_on_the_customer_for_agents_and_on_you_for_the_
     assert "Waiting on customer" in agent_page and "Waiting on you" not in agent_page
     customer_page = _login(client, customer).get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
     assert '<span class="status status-pending" id="ticket-status">Waiting on you</span>' in customer_page
+
+
+def test_team_macros_are_offered_to_that_teams_agents_only(
+    agent: User, outside_agent: User, lead: User, deposits_team: Team
+) -> None:
+    from watchkeeper.tickets.models import Macro
+    from watchkeeper.tickets.queries import macros_for
+
+    Macro.objects.create(name="Everyone", body="Hello")
+    Macro.objects.create(name="Deposits only", body="Credited", team=deposits_team)
+    assert sorted(macro.name for macro in macros_for(agent)) == ["Deposits only", "Everyone"]
+    assert [macro.name for macro in macros_for(outside_agent)] == ["Everyone"]
+    assert [macro.name for macro in macros_for(lead)] == ["Everyone"]  # a lead outside the team
