@@ -2,27 +2,72 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from allauth.mfa.utils import is_mfa_enabled
-from django.db.models import Q, QuerySet
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q, QuerySet, Value
 from django.utils import timezone
 
 from watchkeeper.accounts.models import API_TOKEN_PREFIX, AgentProfile, ApiToken, Team, User
 from watchkeeper.accounts.roles import ROLE_ORDER, STAFF_ROLES, Role
 
 
+@dataclass(frozen=True)
+class Access:
+    """What every page asks about the person making the request."""
+
+    roles: frozenset[Role]
+    permissions: frozenset[str]  # "app_label.codename", their own and their roles' (not a superuser's)
+    second_factor: bool
+
+
+_SECOND_FACTOR = "#second-factor"  # a row of access_of's query that is no group name (they hold no "#")
+
+
+def access_of(user: Any) -> Access:
+    """Roles, permissions and whether a second factor is enrolled, read in one query and kept on the
+    user object for the request. Every console page needs all three: Django's model backend, the role
+    lookup and allauth's MFA check read them in four queries."""
+    cached = getattr(user, "_watchkeeper_access", None)
+    if cached is not None:
+        return cached
+    # Each part unordered: Permission's default ordering is not allowed inside a UNION.
+    roles = (
+        Group.objects.filter(user=user.pk)
+        .order_by()
+        .values_list("name", "permissions__content_type__app_label", "permissions__codename")
+    )
+    own = (
+        Permission.objects.filter(user=user.pk)
+        .order_by()
+        .values_list(Value(""), "content_type__app_label", "codename")
+    )
+    second_factor = (
+        Authenticator.objects.filter(user=user.pk)
+        .order_by()
+        .values_list(Value(_SECOND_FACTOR), Value(""), Value(""))
+    )
+    names: set[str] = set()
+    permissions: set[str] = set()
+    for name, app_label, codename in roles.union(own, second_factor, all=True):
+        if name:
+            names.add(name)
+        if codename:
+            permissions.add(f"{app_label}.{codename}")
+    held = {role for role in Role if role.value in names}
+    if user.is_superuser:
+        held.add(Role.ADMIN)
+    access = Access(frozenset(held), frozenset(permissions), _SECOND_FACTOR in names)
+    user._watchkeeper_access = access
+    return access
+
+
 def roles_of(user: Any) -> set[Role]:
     if not user.is_authenticated:
         return set()
-    cached = getattr(user, "_watchkeeper_roles", None)
-    if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = {role for role in Role if role.value in names}
-        if user.is_superuser:
-            cached.add(Role.ADMIN)
-        user._watchkeeper_roles = cached
-    return cached
+    return set(access_of(user).roles)
 
 
 def role_of(user: Any) -> Role | None:
@@ -37,7 +82,7 @@ def is_staff_member(user: Any) -> bool:
 
 
 def has_second_factor(user: Any) -> bool:
-    return bool(user.is_authenticated and is_mfa_enabled(user))
+    return bool(user.is_authenticated and access_of(user).second_factor)
 
 
 def may_follow_user(user: Any, key: str) -> bool:

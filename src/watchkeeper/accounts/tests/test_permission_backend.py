@@ -39,3 +39,23 @@ def test_inactive_users_have_none_and_superusers_all() -> None:
     assert PermissionBackend().get_all_permissions(_fresh(user)) == set()
     User.objects.filter(pk=user.pk).update(is_active=True, is_superuser=True)
     assert len(PermissionBackend().get_all_permissions(_fresh(user))) == Permission.objects.count()
+
+
+def test_roles_permissions_and_second_factor_come_from_one_query(django_assert_num_queries: Any) -> None:
+    from allauth.mfa.utils import is_mfa_enabled
+
+    from watchkeeper.accounts.queries import has_second_factor, is_staff_member, roles_of
+    from watchkeeper.accounts.tests.factories import enrol_totp
+
+    agent = make_user(Role.AGENT)
+    fresh = _fresh(agent)
+    with django_assert_num_queries(1):
+        assert roles_of(fresh) == {Role.AGENT} and is_staff_member(fresh)
+        assert not has_second_factor(fresh)
+        assert fresh.has_perm("accounts.use_console")
+    enrol_totp(agent)
+    fresh = _fresh(agent)
+    assert has_second_factor(fresh) and is_mfa_enabled(fresh)
+    customer = _fresh(make_user(Role.CUSTOMER))
+    assert roles_of(customer) == {Role.CUSTOMER} and not is_staff_member(customer)
+    assert not customer.has_perm("accounts.use_console")
