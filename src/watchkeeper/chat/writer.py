@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import close_old_connections, connections, transaction
+from django.db import connections, transaction
 from django.utils import translation
 
 from watchkeeper.realtime.broker import recording
@@ -136,9 +136,24 @@ class ChatWriter:
         self.executor.shutdown(wait=False)
 
 
+def _keep_connection() -> None:
+    """The writer thread keeps its one connection from batch to batch. `close_old_connections()` closed
+    it before every batch where CONN_MAX_AGE is 0 (SQLite's setting): a reconnect with its PRAGMAs per
+    batch, ~8% of the server's CPU per chat message in benchmarks/chat_load.py. A connection that had
+    errors and no longer answers is replaced; one with a CONN_MAX_AGE keeps Django's usual checks."""
+    for connection in connections.all(initialized_only=True):
+        if connection.settings_dict["CONN_MAX_AGE"]:
+            connection.close_if_unusable_or_obsolete()
+        elif connection.errors_occurred:
+            if connection.connection is not None and connection.is_usable():
+                connection.errors_occurred = False
+            else:
+                connection.close()
+
+
 def write_batch(batch: list[_Job]) -> list[Written | BaseException]:
     """Runs in the writer thread: every job in its savepoint, all in one transaction."""
-    close_old_connections()
+    _keep_connection()
     outcomes: list[Written | BaseException] = []
     try:
         with transaction.atomic():
