@@ -24,9 +24,11 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
+    path("help/chat/", include("watchkeeper.chat.urls")),
     path("help/", include("watchkeeper.helpcenter.urls")),
     path("tickets/", include("watchkeeper.tickets.urls")),
     path("console/", include(("watchkeeper.accounts.console_urls", "console"))),
+    path("console/chats/", include("watchkeeper.chat.console_urls")),
     path("console/help/", include("watchkeeper.helpcenter.editor_urls")),
     path("console/tickets/", include("watchkeeper.tickets.console_urls")),
     path("console/mail/held/", include("watchkeeper.mail.console_urls")),

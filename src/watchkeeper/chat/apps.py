@@ -8,3 +8,11 @@ class ChatConfig(AppConfig):
     name = "watchkeeper.chat"
     label = "chat"
     verbose_name = _("Live chat")
+
+    def ready(self) -> None:
+        from watchkeeper.core.registry import NavItem, registry
+        from watchkeeper.tickets.queries import WORK_PERMISSION
+
+        registry.add_console_nav(
+            NavItem(_("Chats"), "chatconsole:chats", order=15, permission=WORK_PERMISSION)
+        )
