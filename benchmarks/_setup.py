@@ -1,12 +1,17 @@
-"""Shared start-up for the search benchmarks: Django on a throwaway SQLite file or on a PostgreSQL
-database given by --database-url (created if missing, search tables emptied first)."""
+"""Shared parts of the benchmarks: Django on a throwaway SQLite file or on a PostgreSQL database given by
+--database-url (created if missing, search tables emptied first) for the search benchmarks, and the small
+measuring helpers every script uses."""
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def start_django(database_url: str | None) -> str:
@@ -47,6 +52,19 @@ def start_django(database_url: str | None) -> str:
 
 def _create_postgres_database(database_url: str) -> None:
     import dj_database_url
+
+    name = dj_database_url.parse(database_url)["NAME"]
+    with postgres_admin(database_url) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def postgres_admin(database_url: str) -> Iterator[Any]:
+    """An autocommit connection to the `postgres` database of the server in `database_url`, for
+    creating and dropping the benchmarks' own databases."""
+    import dj_database_url
     import psycopg
 
     config = dj_database_url.parse(database_url)
@@ -58,6 +76,21 @@ def _create_postgres_database(database_url: str) -> None:
         dbname="postgres",
         autocommit=True,
     ) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
+        yield admin
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]

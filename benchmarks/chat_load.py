@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import websockets
+from _setup import cpu_seconds, free_port, percentile, postgres_admin
 from websockets.asyncio.client import ClientConnection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,27 +65,11 @@ DRAIN_QUIET_SECONDS = 10.0
 # ---------------------------------------------------------------- helpers
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def raise_fd_limit() -> None:
@@ -100,18 +85,9 @@ def raise_fd_limit() -> None:
 def _own_postgres_database(url: str, *, create: bool = True) -> str:
     """A fresh <name>_bench_chat database on the server of `url` (or, with create=False, drop it)."""
     import dj_database_url
-    import psycopg
 
-    config = dj_database_url.parse(url)
-    name = f"{config['NAME']}_bench_chat"
-    with psycopg.connect(
-        host=config["HOST"],
-        port=config["PORT"] or 5432,
-        user=config["USER"],
-        password=config["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
+    name = f"{dj_database_url.parse(url)['NAME']}_bench_chat"
+    with postgres_admin(url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
             admin.execute(f'CREATE DATABASE "{name}"')

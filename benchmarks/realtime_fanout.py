@@ -19,20 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import websockets
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from _setup import cpu_seconds, free_port
 
 
 def main() -> None:

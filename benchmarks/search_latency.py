@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _setup import start_django
+from _setup import percentile, start_django
 
 DEFAULT_FAQ = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bitcoin_faq" / "faq.jsonl"
 LANGUAGE_CODES = {"zh_CN": "zh-hans"}
@@ -38,11 +38,6 @@ CATEGORIES = [
 ]
 LEVELS = ["beginner", "intermediate", "advanced"]
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:

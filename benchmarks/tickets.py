@@ -35,13 +35,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from _setup import percentile, postgres_admin
+
 ROOT = Path(__file__).resolve().parent.parent
 EMAILS = ROOT.parent / "shared" / "data" / "emails"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def start_django(data_dir: str | None = None) -> str:
@@ -82,18 +79,9 @@ def start_django(data_dir: str | None = None) -> str:
 
 def _own_postgres_database(url: str) -> str:
     import dj_database_url
-    import psycopg
 
-    config = dj_database_url.parse(url)
-    name = f"{config['NAME']}_bench_tickets"
-    with psycopg.connect(
-        host=config["HOST"],
-        port=config["PORT"] or 5432,
-        user=config["USER"],
-        password=config["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
+    name = f"{dj_database_url.parse(url)['NAME']}_bench_tickets"
+    with postgres_admin(url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     return url.rsplit("/", 1)[0] + "/" + name
