@@ -407,11 +407,9 @@ def chat_snapshot(session: ChatSession, now: datetime | None = None) -> ChatSnap
 
 def ticket_category_for_article(article_id: int) -> str | None:
     """The ticket category whose help-center category holds this article, if one does (1 query)."""
-    from watchkeeper.helpcenter.models import Article
+    from watchkeeper.helpcenter.queries import category_slug_of_article
 
-    help_category = (
-        Article.objects.filter(pk=article_id).values_list("section__category__slug", flat=True).first()
-    )
+    help_category = category_slug_of_article(article_id)
     if not help_category:
         return None
     return next(

@@ -144,3 +144,8 @@ def unhelpful_articles(*, min_votes: int = 3, limit: int = 50) -> list[ArticleTr
     for item in items:
         item.recent_comments = comments.get(item.pk, [])  # type: ignore[attr-defined]
     return items
+
+
+def category_slug_of_article(article_id: int) -> str | None:
+    """The slug of the help-center category an article is filed under (1 query)."""
+    return Article.objects.filter(pk=article_id).values_list("section__category__slug", flat=True).first()
