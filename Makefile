@@ -44,7 +44,7 @@ test-services: install-dev
 
 # Browser tests in headless Chromium (Debian's chromium package).
 e2e: install-dev
-	$(BIN)/pytest -m browser
+	mkdir -p var && DB_TEST_NAME=$${DB_TEST_NAME:-$(CURDIR)/var/e2e-test.sqlite3} $(BIN)/pytest -m browser
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks scripts conftest.py

@@ -129,8 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if os.environ.get("DB_TEST_NAME"):
-        DATABASES["default"]["TEST"] = {"NAME": os.environ["DB_TEST_NAME"]}
+# The test database's name. On SQLite a file rather than Django's shared-cache memory database: the browser
+# tests' live server writes from several threads, and shared cache fails a second writer at once with
+# "database table is locked" where a WAL file waits its busy timeout, as a served install does.
+if os.environ.get("DB_TEST_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["DB_TEST_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, rate limits and real-time fan-out across processes -------------------------------

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.utils import translation
 
 from watchkeeper.realtime.broker import recording
@@ -163,6 +163,11 @@ def write_batch(batch: list[_Job]) -> list[Written | BaseException]:
                         value = job.run()
                 except TicketError as error:  # ChatError too: a refusal that says why
                     outcomes.append(error)
+                except OperationalError:
+                    # A lock or a dropped connection, not the job's fault: its savepoint rolled back and
+                    # the client resends it (same client_id, stored once).
+                    logger.warning("Chat writer job hit a database error; the client resends", exc_info=True)
+                    outcomes.append(NotStored())
                 except Exception as error:
                     logger.exception("Chat writer job failed")
                     outcomes.append(error)
