@@ -208,12 +208,16 @@ def build(customers: int, agents: int, chats_per_agent: int) -> tuple[list[Perso
 # ---------------------------------------------------------------- servers
 
 
-def start_servers(count: int, env: dict[str, str]) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+def start_servers(
+    count: int, env: dict[str, str], ports: list[int] | None = None
+) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+    """`ports` restarts servers where clients expect them (tests/test_chat_restart.py); a restarted
+    server's log goes on after the killed one's."""
     servers, urls = [], []
     log_dir = Path(env["WATCHKEEPER_DATA_DIR"])
     for number in range(count):
-        port = free_port()
-        log = (log_dir / f"server{number}.log").open("wb")
+        port = ports[number] if ports else free_port()
+        log = (log_dir / f"server{number}.log").open("ab")
         servers.append(
             subprocess.Popen(
                 [
