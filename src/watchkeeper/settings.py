@@ -177,7 +177,12 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "ht
 # counted per account); the per-IP limit slows down guessing across many accounts.
 LOGIN_ATTEMPTS_LIMIT = int(os.environ.get("LOGIN_ATTEMPTS_LIMIT", "5"))
 LOGIN_ATTEMPTS_TIMEOUT = int(os.environ.get("LOGIN_ATTEMPTS_TIMEOUT", "300"))
-ACCOUNT_RATE_LIMITS = {"login_failed": f"20/m/ip,{LOGIN_ATTEMPTS_LIMIT}/{LOGIN_ATTEMPTS_TIMEOUT}s/key"}
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"20/m/ip,{LOGIN_ATTEMPTS_LIMIT}/{LOGIN_ATTEMPTS_TIMEOUT}s/key",
+    # The chat widget: signing in with the exchange's token, and starting a guest chat (which may email).
+    "chat_identify": "30/m/ip",
+    "chat_guest": "10/h/ip",
+}
 ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", True)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
@@ -370,6 +375,17 @@ CHAT_BOT_IDLE_MINUTES = int(os.environ.get("CHAT_BOT_IDLE_MINUTES", "30"))
 CHAT_DEFAULT_HANDLING_SECONDS = int(os.environ.get("CHAT_DEFAULT_HANDLING_SECONDS", "300"))
 # How often one chat's transcript may be emailed, per hour.
 CHAT_TRANSCRIPT_EMAILS_PER_HOUR = int(os.environ.get("CHAT_TRANSCRIPT_EMAILS_PER_HOUR", "3"))
+# The chat widget on the exchange's own site (docs/chat-widget.md). Its back end signs who the customer
+# is with one of these shared secrets (a JWT, HS256, with "exp"); several let a secret be rotated.
+CHAT_IDENTITY_SECRETS = env_list("CHAT_IDENTITY_SECRETS", "")
+# A token valid for longer than this is refused: a leaked one must not be a standing key to the account.
+CHAT_IDENTITY_MAX_LIFETIME_SECONDS = int(os.environ.get("CHAT_IDENTITY_MAX_LIFETIME_SECONDS", "86400"))
+# The pages allowed to embed the widget (Content-Security-Policy frame-ancestors), e.g.
+# "https://www.example-exchange.com,https://app.example-exchange.com".
+CHAT_WIDGET_ORIGINS = [origin.rstrip("/") for origin in env_list("CHAT_WIDGET_ORIGINS", "")]
+# Visitors who are neither signed in nor vouched for by a token may chat, giving an email address for
+# the answer and the transcript. Off by default: such a chat proves nothing about who is writing.
+CHAT_ALLOW_GUESTS = env_bool("CHAT_ALLOW_GUESTS", False)
 
 # --- Outgoing webhooks --------------------------------------------------------------------------------
 # Off by default: a webhook URL must not reach the server itself or the private network (SSRF). Turn on

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 
 from watchkeeper.accounts import views as account_views
 from watchkeeper.api.api import api
+from watchkeeper.chat import views as chat_views
 from watchkeeper.core import views as core_views
 
 admin.site.site_header = "Watchkeeper"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     *([re_path(r"^media/(?P<path>.+)$", core_views.media, name="media")] if settings.SERVE_MEDIA else []),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    # Outside the language prefix: the exchange's pages include one address whatever their language.
+    path("chat/widget.js", chat_views.widget_script, name="chat_widget"),
 ]
 
 urlpatterns += i18n_patterns(

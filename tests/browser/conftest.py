@@ -93,6 +93,38 @@ def browser_page(test_output: Path) -> Iterator[object]:
         browser.close()
 
 
+class _DepositMatcher:
+    """The matcher, answering the first question with a deposit article and declining the rest (the live
+    server runs in this process, so the bot asks this)."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def __call__(self, question: str, *, language: str = "en", limit: int = 3) -> Any:
+        from watchkeeper.answers.queries import Answer, SuggestedArticle
+
+        self.asked += 1
+        if self.asked > 1:
+            return Answer(decision="decline", articles=[])
+        article = SuggestedArticle(
+            article_id=41,
+            slug="how-to-deposit",
+            language="en",
+            title="How to deposit crypto",
+            summary="Copy your deposit address and network from the Deposit page.",
+            url="/en/help/a/how-to-deposit/",
+            confidence=0.93,
+            is_fallback=False,
+        )
+        return Answer(decision="answer", articles=[article])
+
+
+@pytest.fixture
+def deposit_matcher() -> Callable[[], Any]:
+    """deposit_matcher(): a fresh matcher to patch over the bot's (the live server runs in this process)."""
+    return _DepositMatcher
+
+
 @pytest.fixture
 def shot() -> Callable[[Any, Path, str], None]:
     """shot(page, folder, name): a full-page screenshot, kept as folder/name.png."""

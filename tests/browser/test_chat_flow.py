@@ -37,32 +37,6 @@ def _people() -> dict[str, Any]:
     return {"agent": agent, "expert": expert, "customer": customer}
 
 
-class OneAnswer:
-    """The matcher, answering the first question with a deposit article and declining the rest (the live
-    server runs in this process, so the bot asks this)."""
-
-    def __init__(self) -> None:
-        self.asked = 0
-
-    def __call__(self, question: str, *, language: str = "en", limit: int = 3) -> Any:
-        from watchkeeper.answers.queries import Answer, SuggestedArticle
-
-        self.asked += 1
-        if self.asked > 1:
-            return Answer(decision="decline", articles=[])
-        article = SuggestedArticle(
-            article_id=41,
-            slug="how-to-deposit",
-            language="en",
-            title="How to deposit crypto",
-            summary="Copy your deposit address and network from the Deposit page.",
-            url="/en/help/a/how-to-deposit/",
-            confidence=0.93,
-            is_fallback=False,
-        )
-        return Answer(decision="answer", articles=[article])
-
-
 class Line:
     """The customer's chat socket, passed through to the server, that the test can cut: while `down`, open
     sockets are closed and new ones refused, as when a phone loses its network."""
@@ -89,6 +63,7 @@ def test_customer_asks_for_a_person_and_rates_the_chat(
     shot: Callable[[Any, Path, str], None],
     in_thread: Callable[[Callable[[], Any]], Any],
     staff_session: Callable[[Any], str],
+    deposit_matcher: Callable[[], Any],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -96,7 +71,7 @@ def test_customer_asks_for_a_person_and_rates_the_chat(
     folder = test_output / "browser" / "chat_flow"
     folder.mkdir(parents=True, exist_ok=True)
     people = in_thread(_people)
-    monkeypatch.setattr("watchkeeper.chat.actions.match_question", OneAnswer())
+    monkeypatch.setattr("watchkeeper.chat.actions.match_question", deposit_matcher())
     # Every session before any chat starts: a login writes to the user table, which the shared in-memory
     # test database locks while the chat writer's transaction runs.
     sessions = {name: staff_session(people[name]) for name in ("customer", "agent", "expert")}

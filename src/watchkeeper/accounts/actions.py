@@ -12,9 +12,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from watchkeeper.accounts.identity_tokens import ExchangeIdentity, IdentityTokenError
 from watchkeeper.accounts.models import (
     API_TOKEN_PREFIX,
+    GUEST_EMAIL_DOMAIN,
     AgentProfile,
     ApiToken,
     CustomerProfile,
@@ -24,6 +27,7 @@ from watchkeeper.accounts.models import (
     Team,
     User,
 )
+from watchkeeper.accounts.queries import is_staff_member
 from watchkeeper.accounts.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
 from watchkeeper.realtime.broker import publish
 from watchkeeper.realtime.events import PresenceChanged
@@ -99,6 +103,71 @@ def customer_for_email(address: str, name: str = "") -> User:
     if user is not None:
         return user
     return create_user_with_role(address.lower(), None, Role.CUSTOMER, display_name=name[:150])
+
+
+def customer_for_exchange_identity(identity: ExchangeIdentity) -> User:
+    """The customer the exchange vouches for (accounts.identity_tokens): found by their exchange account
+    id, else by the address the exchange verified (then linked), else created. The exchange is the
+    truth for the VIP tier. Staff accounts never sign in this way: a token must not open the console."""
+    with transaction.atomic():
+        profile = (
+            CustomerProfile.objects.select_for_update()
+            .select_related("user")
+            .filter(exchange_account_id=identity.account_id)
+            .first()
+        )
+        if profile is not None:
+            user = profile.user
+        else:
+            if not identity.email:
+                raise IdentityTokenError(_("The first token for an account must carry its “email”."))
+            found = User.objects.filter(email__iexact=identity.email).first()
+            user = found or create_user_with_role(
+                identity.email, None, Role.CUSTOMER, display_name=identity.name
+            )
+            if found is None:
+                mark_email_verified(user)  # the exchange verified it
+            profile, _created = CustomerProfile.objects.get_or_create(user=user)
+            if profile.exchange_account_id and profile.exchange_account_id != identity.account_id:
+                taken = _(
+                    "This email address belongs to another exchange account here; ask support to merge them."
+                )
+                raise IdentityTokenError(taken)
+            profile.exchange_account_id = identity.account_id
+            profile.save(update_fields=["exchange_account_id"])
+        if is_staff_member(user) or user.is_staff:
+            raise IdentityTokenError(_("Staff accounts cannot sign in with an identity token."))
+        if not user.is_active:
+            raise IdentityTokenError(_("This account is disabled."))
+        if identity.vip_tier is not None and profile.vip_tier != identity.vip_tier:
+            profile.vip_tier = identity.vip_tier
+            profile.save(update_fields=["vip_tier"])
+        changed = []
+        if identity.language and user.preferred_language != identity.language:
+            user.preferred_language = identity.language
+            changed.append("preferred_language")
+        if identity.name and not user.display_name:
+            user.display_name = identity.name
+            changed.append("display_name")
+        if changed:
+            user.save(update_fields=changed)
+    return user
+
+
+def create_guest_customer(*, name: str, contact_email: str, language: str) -> User:
+    """A chat-widget visitor who is not signed in (CHAT_ALLOW_GUESTS): an account of their own with a
+    placeholder login address, so the address they typed opens nobody's history — anyone can type any
+    address. Replies and the transcript go to that address (`queries.reply_address`)."""
+    with transaction.atomic():
+        user = create_user_with_role(
+            f"guest-{secrets.token_hex(12)}@{GUEST_EMAIL_DOMAIN}",
+            None,
+            Role.CUSTOMER,
+            display_name=name.strip()[:150],
+            preferred_language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
+        )
+        CustomerProfile.objects.filter(user=user).update(contact_email=contact_email.strip().lower())
+    return user
 
 
 def mark_email_verified(user: User) -> None:

@@ -167,6 +167,9 @@ class CustomerProfile(models.Model):
         help_text=_("0 = regular, 1-9 = VIP levels"),
     )
     kyc_level = models.PositiveSmallIntegerField(_("KYC level"), default=0, validators=[MaxValueValidator(9)])
+    # A guest of the chat widget has a placeholder login address (GUEST_EMAIL_DOMAIN); this is the
+    # address they typed for replies and the transcript, never verified and never a way in.
+    contact_email = models.EmailField(_("contact email (unverified)"), blank=True)
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -187,6 +190,9 @@ class CustomerProfile(models.Model):
     def is_vip(self) -> bool:
         return self.vip_tier > 0
 
+
+# Guests' login addresses live in this reserved domain (RFC 2606): nothing is ever delivered there.
+GUEST_EMAIL_DOMAIN = "guest.invalid"
 
 API_TOKEN_PREFIX = "wk_"
 

@@ -10,7 +10,14 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q, QuerySet, Value
 from django.utils import timezone
 
-from watchkeeper.accounts.models import API_TOKEN_PREFIX, AgentProfile, ApiToken, Team, User
+from watchkeeper.accounts.models import (
+    API_TOKEN_PREFIX,
+    GUEST_EMAIL_DOMAIN,
+    AgentProfile,
+    ApiToken,
+    Team,
+    User,
+)
 from watchkeeper.accounts.roles import ROLE_ORDER, STAFF_ROLES, Role
 
 
@@ -79,6 +86,19 @@ def role_of(user: Any) -> Role | None:
 def is_staff_member(user: Any) -> bool:
     """Agents, experts, team leads and admins: the people who must enrol a second factor."""
     return bool(roles_of(user) & STAFF_ROLES) or bool(getattr(user, "is_staff", False))
+
+
+def is_guest(user: Any) -> bool:
+    """A chat-widget visitor who gave an address nobody verified (accounts.actions.create_guest_customer)."""
+    return str(getattr(user, "email", "")).endswith("@" + GUEST_EMAIL_DOMAIN)
+
+
+def reply_address(user: Any) -> str:
+    """Where mail for this customer goes: their account's address, or a guest's typed one ("" if none)."""
+    if not is_guest(user):
+        return str(user.email or "")
+    profile = getattr(user, "customer_profile", None)
+    return profile.contact_email if profile is not None else ""
 
 
 def has_second_factor(user: Any) -> bool:

@@ -28,6 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from watchkeeper.accounts import actions as account_actions
+from watchkeeper.accounts import queries as account_queries
 from watchkeeper.accounts.queries import team_ids_of
 from watchkeeper.answers.queries import SuggestedArticle, match_question
 from watchkeeper.chat import queries
@@ -872,7 +873,8 @@ def email_transcript(session: ChatSession, *, now: datetime | None = None) -> No
     if len(recent) >= settings.CHAT_TRANSCRIPT_EMAILS_PER_HOUR:
         raise ChatError(_("The transcript was emailed a short while ago. Please try again later."))
     customer = session.customer
-    if not customer.email:
+    address = account_queries.reply_address(customer)
+    if not address:
         raise ChatError(_("We have no email address to send the transcript to."))
     messages = (
         session.ticket.messages.exclude(kind=Message.Kind.NOTE)
@@ -894,7 +896,7 @@ def email_transcript(session: ChatSession, *, now: datetime | None = None) -> No
             subject=_("Transcript of your chat %(reference)s") % {"reference": session.ticket.reference},
             body="\n\n".join(lines),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[customer.email],
+            to=[address],
         )
     with transaction.atomic():
         session.transcript_sent_at = [*recent, moment.isoformat()]

@@ -40,7 +40,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from watchkeeper.accounts.models import AgentProfile, Presence, Team
+from watchkeeper.answers.queries import match_question
 from watchkeeper.chat.models import OPEN_STATES, WAITING_STATES, ChatOffer, ChatSession, State
+from watchkeeper.search import queries as search_queries
+from watchkeeper.tickets import queries as ticket_queries
 from watchkeeper.tickets.calendar import BusinessCalendar
 from watchkeeper.tickets.categories import CATEGORIES
 
@@ -142,20 +145,35 @@ class TeamCapacity:
 
 def handling_seconds(team_id: int, now: datetime | None = None) -> float:
     """H: mean seconds from acceptance to end of the team's chats in the last 24 hours (1 query)."""
+    return handling_seconds_by_team([team_id], now)[team_id]
+
+
+def handling_seconds_by_team(team_ids: list[int], now: datetime | None = None) -> dict[int, float]:
+    """H of each team, in one query whatever the number of teams (the supervisor's page shows them all)."""
     moment = now or timezone.now()
-    result = ChatSession.objects.filter(
-        team_id=team_id,
-        state=State.ENDED,
-        accepted_at__isnull=False,
-        ended_at__gte=moment - HANDLING_WINDOW,
-    ).aggregate(
-        samples=Count("pk"),
-        mean=Avg(ExpressionWrapper(F("ended_at") - F("accepted_at"), output_field=DurationField())),
+    rows = (
+        ChatSession.objects.filter(
+            team_id__in=team_ids,
+            state=State.ENDED,
+            accepted_at__isnull=False,
+            ended_at__gte=moment - HANDLING_WINDOW,
+        )
+        .order_by()
+        .values("team_id")
+        .annotate(
+            samples=Count("pk"),
+            mean=Avg(ExpressionWrapper(F("ended_at") - F("accepted_at"), output_field=DurationField())),
+        )
     )
-    mean = result["mean"]
-    if result["samples"] < MIN_HANDLING_SAMPLES or mean is None:
-        return float(settings.CHAT_DEFAULT_HANDLING_SECONDS)
-    return mean.total_seconds() if isinstance(mean, timedelta) else float(mean) / 1_000_000
+    default = float(settings.CHAT_DEFAULT_HANDLING_SECONDS)
+    found = {team_id: default for team_id in team_ids}
+    for row in rows:
+        mean = row["mean"]
+        if row["samples"] >= MIN_HANDLING_SAMPLES and mean is not None:
+            found[row["team_id"]] = (
+                mean.total_seconds() if isinstance(mean, timedelta) else float(mean) / 1_000_000
+            )
+    return found
 
 
 def team_capacity(
@@ -427,6 +445,15 @@ class AgentRow:
     presence: str
     active_chats: int
     max_chats: int
+    offered_chats: int = 0  # standing offers: each holds one of the agent's slots, as in routing
+
+    @property
+    def load(self) -> int:
+        return self.active_chats + self.offered_chats
+
+    @property
+    def presence_label(self) -> str:
+        return str(Presence(self.presence).label)
 
 
 @dataclass
@@ -465,6 +492,7 @@ def supervisor_overview(teams: list[Team], now: datetime | None = None) -> list[
         if row["since"] is not None:
             item.longest_wait_seconds = max(0, int((moment - row["since"]).total_seconds()))
     active = ChatSession.objects.filter(agent_id=OuterRef("agentprofile__user_id"), state=State.ACTIVE)
+    offered = ChatSession.objects.filter(offered_to_id=OuterRef("agentprofile__user_id"), state=State.OFFERED)
     agents = (
         AgentProfile.teams.through.objects.filter(
             team_id__in=list(overview), agentprofile__user__is_active=True
@@ -478,7 +506,7 @@ def supervisor_overview(teams: list[Team], now: datetime | None = None) -> list[
             "agentprofile__presence",
             "agentprofile__max_concurrent_chats",
         )
-        .annotate(active=_count(active, "agent_id"))
+        .annotate(active=_count(active, "agent_id"), offered=_count(offered, "offered_to_id"))
         .order_by("agentprofile__user__display_name", "agentprofile__user__email")
     )
     for agent in agents:
@@ -494,6 +522,168 @@ def supervisor_overview(teams: list[Team], now: datetime | None = None) -> list[
                 presence=agent["agentprofile__presence"],
                 active_chats=agent["active"],
                 max_chats=agent["agentprofile__max_concurrent_chats"],
+                offered_chats=agent["offered"],
             )
         )
     return list(overview.values())
+
+
+# Team leads and admins hold it: whoever may manage the teams watches their queues (as `queue.<team>`).
+SUPERVISOR_PERMISSION = "accounts.manage_team"
+
+# Online first: the supervisor looks for who can take the next chat.
+_PRESENCE_ORDER: dict[str, int] = {Presence.ONLINE: 0, Presence.AWAY: 1, Presence.OFFLINE: 2}
+
+
+@dataclass(frozen=True)
+class BoardChat:
+    """A waiting or live chat as the supervisor's page lists it."""
+
+    session_id: int
+    ticket_id: int
+    reference: str
+    state: str
+    customer_name: str  # the display name, never the email address; empty when the customer gave none
+    language: str
+    vip_tier: int
+    agent_name: str  # live: the agent holding it; waiting: the agent it is offered to, if any
+    seconds: int  # waiting: since it was queued; live: since it was accepted
+    position: int | None = None  # waiting chats only, 1 = next to be served
+    estimated_wait_seconds: int | None = None  # waiting chats only; None: nobody online
+
+
+@dataclass
+class TeamBoard:
+    overview: TeamOverview
+    capacity: TeamCapacity
+    waiting: list[BoardChat] = field(default_factory=list)
+    live: list[BoardChat] = field(default_factory=list)
+
+    @property
+    def team(self) -> Team:
+        return self.overview.team
+
+    @property
+    def next_wait_seconds(self) -> int | None:
+        """What a customer joining the queue now would be told; None when nobody is online."""
+        return self.capacity.estimated_wait_seconds(len(self.waiting) + 1)
+
+
+def _short_name(user: Any) -> str:
+    return (user.get_short_name() if user is not None else "") or ""
+
+
+def supervisor_board(teams: list[Team], now: datetime | None = None) -> list[TeamBoard]:
+    """supervisor_overview, plus each team's waiting chats in serving order with position and estimated
+    wait, its live chats and the wait a new customer faces. Four queries whatever the number of teams,
+    chats and agents; the estimate uses the same S, F and H as the customers' (module docstring)."""
+    moment = now or timezone.now()
+    overview = supervisor_overview(teams, moment)
+    handling = handling_seconds_by_team([item.team.pk for item in overview], moment)
+    boards: dict[int, TeamBoard] = {}
+    for item in overview:
+        item.agents.sort(key=lambda agent: _PRESENCE_ORDER.get(agent.presence, len(_PRESENCE_ORDER)))
+        online = [agent for agent in item.agents if agent.presence == Presence.ONLINE]
+        capacity = TeamCapacity(
+            slots=sum(agent.max_chats for agent in online),
+            free_slots=sum(max(0, agent.max_chats - agent.load) for agent in online),
+            handling_seconds=handling[item.team.pk],
+        )
+        boards[item.team.pk] = TeamBoard(overview=item, capacity=capacity)
+    if not boards:
+        return []
+    sessions = (
+        ChatSession.objects.filter(team_id__in=list(boards), state__in=[*WAITING_STATES, State.ACTIVE])
+        .select_related("ticket", "customer", "agent", "offered_to")
+        .order_by("team_id", "-vip_tier", "queued_at", "pk")
+    )
+    for session in sessions:
+        assert session.team_id is not None  # filtered on the teams above
+        board = boards[session.team_id]
+        if session.state == State.ACTIVE:
+            since = session.accepted_at or session.started_at
+            board.live.append(_board_chat(session, session.agent, moment, since))
+        else:
+            position = len(board.waiting) + 1
+            board.waiting.append(
+                _board_chat(
+                    session,
+                    session.offered_to if session.state == State.OFFERED else None,
+                    moment,
+                    session.queued_at or session.started_at,
+                    position=position,
+                    estimated_wait_seconds=board.capacity.estimated_wait_seconds(position),
+                )
+            )
+    for board in boards.values():
+        # Longest-running first: the chat that may need a hand.
+        board.live.sort(key=lambda chat: -chat.seconds)
+    return list(boards.values())
+
+
+def _board_chat(
+    session: ChatSession, agent: Any, moment: datetime, since: datetime, **extra: Any
+) -> BoardChat:
+    return BoardChat(
+        session_id=session.pk,
+        ticket_id=session.ticket_id,
+        reference=session.ticket.reference,
+        state=session.state,
+        customer_name=_short_name(session.customer),
+        language=session.language,
+        vip_tier=session.vip_tier,
+        agent_name=_short_name(agent),
+        seconds=max(0, int((moment - since).total_seconds())),
+        **extra,
+    )
+
+
+# ---------------------------------------------------------------- the agent's side panel
+
+# The customer's latest messages that suggestions read: a question often comes in a few short lines
+# ("hi", "my deposit", "still not there"), and one line alone says too little.
+SUGGESTION_CONTEXT_MESSAGES = 3
+SUGGESTION_CONTEXT_CHARACTERS = 1000
+
+
+@dataclass(frozen=True)
+class ArticleSuggestion:
+    article_id: int
+    title: str
+    url: str  # on this site, in the chat's language (or the article's fallback language)
+    shown_by_bot: bool  # the bot already sent it to the customer
+
+
+def articles_for_agent(session: ChatSession, limit: int = 3) -> list[ArticleSuggestion]:
+    """Help-center articles for the agent to send, from the customer's latest messages: the bot's matcher
+    when it answers or suggests, else the help center's full-text search, which still finds articles
+    that share the customer's words when the matcher is unsure or not trained yet (1 query for the
+    messages, then the matcher's or the search's)."""
+    texts = ticket_queries.latest_public_bodies(
+        session.ticket_id, session.customer_id, SUGGESTION_CONTEXT_MESSAGES
+    )
+    question = "\n".join(reversed(texts))[-SUGGESTION_CONTEXT_CHARACTERS:]
+    if not question.strip():
+        return []
+    shown = set(session.shown_article_ids)
+    answer = match_question(question, language=session.language, limit=limit)
+    if answer.decision != "decline" and answer.articles:
+        return [
+            ArticleSuggestion(article.article_id, article.title, article.url, article.article_id in shown)
+            for article in answer.articles[:limit]
+        ]
+    results = search_queries.search(
+        question,
+        language=session.language,
+        kind="article",
+        per_page=limit,
+        with_snippets=False,
+        suggest_corrections=False,
+    )
+    return [
+        ArticleSuggestion(
+            hit.document.object_id, hit.document.title, hit.document.url, hit.document.object_id in shown
+        )
+        for hit in results.hits
+        if hit.document.url
+    ]

@@ -939,7 +939,7 @@ def _send_acknowledgement(ticket: Ticket) -> None:
         ticket=ticket,
         kind=Message.Kind.EVENT,
         from_staff=True,
-        body=_("Acknowledgement sent to %(email)s.") % {"email": ticket.requester.email},
+        body=_("Acknowledgement sent to %(email)s.") % {"email": outgoing.message.to[0]},
         email_message_id=outgoing.message_id,
     )
     _queue(outgoing)

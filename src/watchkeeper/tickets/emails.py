@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from watchkeeper.accounts import queries as account_queries
 from watchkeeper.tickets.models import Message, Ticket
 from watchkeeper.tickets.rendering import render_message
 
@@ -99,7 +100,7 @@ def _build(
         subject=_subject(ticket),
         body=text,
         from_email=f"{settings.SITE_NAME} <{settings.DEFAULT_FROM_EMAIL}>",
-        to=[ticket.requester.email],
+        to=[account_queries.reply_address(ticket.requester)],
         reply_to=[settings.DEFAULT_FROM_EMAIL],
         headers=headers,
     )

@@ -17,6 +17,7 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from watchkeeper.accounts import queries as account_queries
 from watchkeeper.accounts.queries import team_ids_of, team_ids_query
 from watchkeeper.tickets.calendar import BusinessCalendar
 from watchkeeper.tickets.events import TicketActivity, TicketUpdated
@@ -103,6 +104,16 @@ def messages_for(user: Any, ticket: Ticket) -> QuerySet[Message]:
     if not is_ticket_staff(user):
         messages = messages.exclude(kind=Message.Kind.NOTE)
     return messages
+
+
+def latest_public_bodies(ticket_id: int, author_id: int, limit: int) -> list[str]:
+    """The text of the last `limit` public messages `author_id` wrote on the ticket, newest first
+    (1 query, on the ticket's message index)."""
+    return list(
+        Message.objects.filter(ticket_id=ticket_id, author_id=author_id, kind=Message.Kind.PUBLIC)
+        .order_by("-created_at", "-pk")
+        .values_list("body", flat=True)[:limit]
+    )
 
 
 def attachment_for(user: Any, attachment_id: int) -> Attachment | None:
@@ -419,7 +430,7 @@ def is_email_participant(ticket: Ticket, address: str) -> bool:
     address = address.strip().lower()
     if not address:
         return False
-    if ticket.requester.email.lower() == address:
+    if account_queries.reply_address(ticket.requester).lower() == address:
         return True
     follower = ticket.followers.filter(email__iexact=address).first()
     return follower is not None and not is_ticket_staff(follower)

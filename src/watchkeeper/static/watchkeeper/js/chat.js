@@ -191,6 +191,7 @@
       }
       shown.set(message.id, item);
       lastId = Math.max(lastId, message.id);
+      if (options.onMessage) options.onMessage(message);
     }
 
     function fetchNew() {
@@ -427,6 +428,11 @@
     var chats = new Map();      // session id -> {ticket, name, log, thread, item}
     var current = null;
     var offerInfo = new Map();  // session id -> name shown in the offer
+    var macroPicker = document.getElementById("chat-macro-picker");
+    var macroSelect = document.getElementById("chat-macro");
+    var suggestionsBox = document.getElementById("chat-suggestions");
+    var suggestionList = document.getElementById("chat-suggestion-list");
+    var suggestionsEmpty = document.getElementById("chat-suggestions-empty");
 
     var noticeBox = document.getElementById("chat-notice");
     function showError(text) { errorBox.textContent = text; errorBox.hidden = !text; }
@@ -478,9 +484,12 @@
       var chat = { session: sessionId, ticket: ticketId, name: name, log: log, item: item, unread: unread };
       chat.thread = transcript(log, root.dataset.messagesUrl, ticketId, strings, { customerName: true, me: myName,
         onFetched: function (last) {
+          chat.primed = true;
           if (current === chat && last) socket.send({ type: "read", session_id: sessionId, message_id: last });
           else if (last) chat.unread.hidden = false;
-        } });
+        },
+        // The history shown on opening is already what the first suggestions read.
+        onMessage: function (message) { if (chat.primed && message.side === "customer") suggestSoon(chat); } });
       chats.set(sessionId, chat);
       socket.subscribe("ticket." + ticketId);
       chat.thread.fetchNew();
@@ -493,7 +502,10 @@
       chat.item.remove();
       socket.unsubscribe("ticket." + chat.ticket);
       chats.delete(sessionId);
-      if (current === chat) { current = null; pane.hidden = true; title.textContent = strings.choose_chat; }
+      if (current === chat) {
+        current = null; pane.hidden = true; title.textContent = strings.choose_chat;
+        suggestionsBox.hidden = true;
+      }
       refreshEmpty();
     }
 
@@ -511,7 +523,99 @@
       pane.hidden = false;
       typingBox.hidden = true;
       chat.thread.fetchNew();
+      showMacros(chat);
+      if (chat.suggestions && !chat.suggestionsStale) showSuggestions(chat);
+      else loadSuggestions(chat);
       textarea.focus();
+    }
+
+    // ---- macros and suggested articles: JSON read per chat (chat/views.py), inserted into the reply
+
+    function chatUrl(template, ticketId) { return template.replace(/0\/$/, ticketId + "/"); }
+
+    function getJson(url) {
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        });
+    }
+
+    // At the cursor, on lines of its own, keeping what the agent already wrote; the agent still edits
+    // and sends it.
+    function insertReply(text) {
+      var start = textarea.selectionStart, end = textarea.selectionEnd;
+      var before = textarea.value.slice(0, start), after = textarea.value.slice(end);
+      var piece = (before && !/\n$/.test(before) ? "\n" : "") + text + (after && !/^\n/.test(after) ? "\n" : "");
+      textarea.setRangeText(piece, start, end, "end");
+      textarea.focus();
+      textarea.dispatchEvent(new Event("input"));   // tells the customer the agent is writing, as typing does
+    }
+
+    function showMacros(chat) {
+      macroPicker.hidden = true;
+      if (!chat.macros) {
+        if (chat.macrosLoading) return;
+        chat.macrosLoading = true;
+        getJson(chatUrl(root.dataset.macrosUrl, chat.ticket)).then(function (data) {
+          chat.macros = data.macros;
+          if (current === chat) showMacros(chat);
+        }).catch(function () { /* no picker: the agent types the reply */ }).then(function () {
+          chat.macrosLoading = false;
+        });
+        return;
+      }
+      while (macroSelect.options.length > 1) macroSelect.remove(1);
+      chat.macros.forEach(function (macro, index) {
+        var option = element("option", "", macro.name);
+        option.value = String(index);
+        macroSelect.appendChild(option);
+      });
+      macroSelect.value = "";
+      macroPicker.hidden = chat.macros.length === 0;
+    }
+
+    macroSelect.addEventListener("change", function () {
+      var chosen = macroSelect.value;
+      macroSelect.value = "";
+      var macro = chosen && current && current.macros ? current.macros[Number(chosen)] : null;
+      if (macro) insertReply(macro.body);
+    });
+
+    function suggestSoon(chat) {
+      chat.suggestionsStale = true;
+      if (current !== chat) return;   // read again when the agent opens it
+      clearTimeout(chat.suggestTimer);
+      chat.suggestTimer = setTimeout(function () { loadSuggestions(chat); }, 500);
+    }
+
+    function loadSuggestions(chat) {
+      chat.suggestionsStale = false;
+      getJson(chatUrl(root.dataset.articlesUrl, chat.ticket)).then(function (data) {
+        chat.suggestions = data.articles;
+        if (current === chat) showSuggestions(chat);
+      }).catch(function () { chat.suggestionsStale = true; });
+    }
+
+    function showSuggestions(chat) {
+      suggestionList.textContent = "";
+      var articles = (chat.suggestions || []).filter(function (article) { return /^https?:\/\//.test(article.url); });
+      articles.forEach(function (article) {
+        var item = element("li");
+        var link = element("a", "", article.title);
+        link.href = article.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        item.appendChild(link);
+        if (article.shown_by_bot) item.appendChild(element("small", "", suggestionsBox.dataset.shown));
+        var insert = element("button", "button button-small button-secondary", suggestionsBox.dataset.insert);
+        insert.type = "button";
+        insert.addEventListener("click", function () { insertReply(article.title + "\n" + article.url); });
+        item.appendChild(insert);
+        suggestionList.appendChild(item);
+      });
+      suggestionsEmpty.hidden = articles.length > 0;
+      suggestionsBox.hidden = false;
     }
 
     var showTyping = typingIndicator(typingBox, strings);
@@ -606,10 +710,25 @@
     });
   }
 
+  // ------------------------------------------------------------------ the supervisor's board
+
+  // The board is an htmx partial that polls every few seconds (waiting times move, and capacity changes
+  // publish no event); a team's queue event (a chat queued, offered, taken or ended, an agent's
+  // presence) refreshes it at once through the page's /ws/ socket.
+  function supervisorBoard(board) {
+    var realtime = window.Watchkeeper && window.Watchkeeper.realtime ? window.Watchkeeper.realtime() : null;
+    if (!realtime || !window.htmx) return;
+    (board.dataset.teams || "").split(",").filter(Boolean).forEach(function (slug) {
+      realtime.subscribe("queue." + slug, function () { window.htmx.trigger(board, "queue-changed"); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var customer = document.getElementById("customer-chat");
     if (customer) customerChat(customer);
     var agent = document.getElementById("agent-chats");
     if (agent) agentConsole(agent);
+    var board = document.getElementById("chat-supervisor");
+    if (board) supervisorBoard(board);
   });
 })();
