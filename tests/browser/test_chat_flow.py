@@ -1,9 +1,9 @@
 """A live chat end to end in headless Chromium against the real server, with a browser context per person:
 the customer (on a phone-sized screen) gets an article from the bot and votes on it, asks for a person in
 Chinese and sees the queue; an agent of the team a chat routing rule points at accepts the offer in the
-chat console, they exchange a message each way, the agent transfers the chat to the expert team with a
-note, the expert accepts and ends the chat, and the customer rates it. Screenshots of every step are
-kept in test-output/browser/chat_flow/."""
+chat console, they exchange a message and a file each way, the agent transfers the chat to the expert
+team with a note, the expert accepts and ends the chat, and the customer rates it. Screenshots of every
+step are kept in test-output/browser/chat_flow/."""
 
 from __future__ import annotations
 
@@ -153,6 +153,21 @@ def test_customer_asks_for_a_person_and_rates_the_chat(
     expect(page.locator(".chat-pending")).to_have_count(0)
     expect(from_customer).to_contain_text("<b>pending</b>")  # shown as typed, never as markup
     expect(page.locator(".chat-pending")).to_have_count(0)
+    # A screenshot of the error, from the customer's phone; the agent sees it inline, and sends a file back.
+    screenshot = folder / "withdrawal-error.png"
+    page.screenshot(path=str(screenshot))
+    page.locator("#chat-file").set_input_files(str(screenshot))
+    picture = agent.locator("#chat-log-holder .chat-customer img.chat-image[alt='withdrawal-error.png']")
+    expect(picture).to_be_visible()
+    assert picture.evaluate("image => image.naturalWidth") > 0  # the bytes came through, not a broken image
+    agent.locator("#chat-file").set_input_files(
+        files=[{"name": "steps.txt", "mimeType": "text/plain", "buffer": b"1. Open Wallet\n2. History\n"}]
+    )
+    expect(page.locator(".chat-agent .chat-files a", has_text="steps.txt")).to_be_visible()
+    agent.locator("#chat-file").set_input_files(
+        files=[{"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" + b"\x00" * 64}]
+    )
+    expect(agent.locator("#chat-error")).to_contain_text("PDF or plain-text")
     agent.get_by_label("Internal note (the customer does not see it)").check()
     agent.get_by_label("Message").fill("Looks like a futures margin question")
     agent.get_by_role("button", name="Send", exact=True).click()
@@ -198,3 +213,18 @@ def test_customer_asks_for_a_person_and_rates_the_chat(
 
     session = in_thread(lambda: ChatSession.objects.get(customer=people["customer"]))
     assert session.state == "ended" and session.rating == 5
+
+    # The transcript stays on the ticket: every line, the files and the notes, each once.
+    def transcript() -> list[tuple[str, str, list[str]]]:
+        return [
+            (message.kind, message.body, [file.filename for file in message.attachments.all()])
+            for message in session.ticket.messages.order_by("pk")
+        ]
+
+    stored = in_thread(transcript)
+    bodies = [body for _kind, body, _files in stored]
+    lines = ("How do I deposit?", "转人工", "Hello Mei, I am Alex. How can I help?", "Sent while offline")
+    for line_text in lines:
+        assert bodies.count(line_text) == 1, line_text
+    assert [files for _kind, _body, files in stored if files] == [["withdrawal-error.png"], ["steps.txt"]]
+    assert ("note", "Looks like a futures margin question", []) in stored

@@ -9,6 +9,7 @@ app_name = "chat"
 urlpatterns = [
     path("", views.chat_page, name="start"),
     path("messages/<int:ticket_id>/", views.chat_messages, name="messages"),
+    path("files/<int:ticket_id>/", views.chat_upload, name="upload"),
     path("embed/", views.embed, name="embed"),
     path("embed/identify/", views.identify, name="identify"),
     path("embed/forget/", views.forget, name="forget"),

@@ -20,6 +20,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
@@ -32,11 +33,13 @@ from django.views.decorators.http import require_GET, require_POST
 from watchkeeper.accounts import actions as account_actions
 from watchkeeper.accounts import identity_tokens
 from watchkeeper.accounts import queries as account_queries
-from watchkeeper.chat import queries
+from watchkeeper.chat import actions, queries
 from watchkeeper.chat.forms import GuestForm
 from watchkeeper.chat.models import ChatSession, State
 from watchkeeper.core.views import render_console
 from watchkeeper.tickets import queries as ticket_queries
+from watchkeeper.tickets.actions import TicketError
+from watchkeeper.tickets.forms import upload_help, uploads_from
 from watchkeeper.tickets.models import Message
 
 logger = logging.getLogger(__name__)
@@ -85,6 +88,9 @@ def _page_strings() -> dict[str, str]:
         "chat_label": _("Chat %(ticket)s"),
         "transferred": _("The chat was transferred."),
         "choose_chat": _("Choose a chat on the left."),
+        "uploading": _("Sending %(name)s…"),
+        "upload_failed": _("The file could not be sent. Check your connection and try again."),
+        "attach_first": _("Write your question first; then you can attach files."),
     }
 
 
@@ -103,6 +109,7 @@ def chat_page(request: HttpRequest) -> HttpResponse:
             "session": session,
             "context_url": context_url,
             "strings": _page_strings(),
+            "upload_help": upload_help(),
         },
     )
 
@@ -156,6 +163,7 @@ def _embed_page(request: HttpRequest, guest_form: GuestForm | None = None) -> Ht
             "session": queries.open_chat_of(user) if known else None,
             "strings": _page_strings(),
             "context_url": "",
+            "upload_help": upload_help(),
             "parent_origins": settings.CHAT_WIDGET_ORIGINS,
             "identities": bool(settings.CHAT_IDENTITY_SECRETS),
             "guests": settings.CHAT_ALLOW_GUESTS,
@@ -252,12 +260,8 @@ def _articles(message: Message) -> list[dict[str, Any]]:
     ]
 
 
-@login_required
-@never_cache
-@require_GET
-def chat_messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
-    """The messages of a chat that the user may see, after `?after=<message id>`, oldest first. 404 for a
-    chat that is not theirs to see, so its existence is not given away."""
+def _chat_of(request: HttpRequest, ticket_id: int) -> tuple[Any, ChatSession]:
+    """The chat's ticket and session if the user may see it, else 404 (its existence is not given away)."""
     ticket = ticket_queries.ticket_for(request.user, ticket_id)
     session = queries.session_for_ticket(ticket_id) if ticket is not None else None
     if ticket is None or session is None:
@@ -270,8 +274,31 @@ def chat_messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
     ):
         # As on the console: a staff password alone opens no customer's conversation.
         raise Http404
+    return ticket, session
+
+
+def _attachment_rows(message: Message) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": attachment.filename,
+            "url": reverse("tickets:attachment", args=[attachment.pk]),
+            "kind": attachment.kind,
+            "content_type": attachment.content_type,
+            "size": filesizeformat(attachment.size),
+        }
+        for attachment in message.attachments.all()
+    ]
+
+
+@login_required
+@never_cache
+@require_GET
+def chat_messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
+    """The messages of a chat that the user may see, after `?after=<message id>`, oldest first. 404 for a
+    chat that is not theirs to see, so its existence is not given away."""
+    ticket, session = _chat_of(request, ticket_id)
     after = request.GET.get("after", "")
-    thread = ticket_queries.messages_for(request.user, ticket)
+    thread = ticket_queries.messages_for(request.user, ticket).prefetch_related("attachments")
     if after.isdigit():
         thread = thread.filter(pk__gt=int(after))
     rows = []
@@ -288,11 +315,39 @@ def chat_messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
                 "articles": _articles(message) if side == "bot" else [],
                 "offer_human": bool(message.metadata.get("offer_human")) if side == "bot" else False,
                 "created_at": message.created_at.isoformat(),
+                "attachments": _attachment_rows(message),
                 # Lets the sender's page put the stored message in place of the one it showed as sent.
                 "client_id": message.client_id if message.author_id == request.user.pk else None,
             }
         )
     return JsonResponse({"ticket_id": ticket.pk, "session_id": session.pk, "messages": rows})
+
+
+@login_required
+@require_POST
+def chat_upload(request: HttpRequest, ticket_id: int) -> JsonResponse:
+    """Files into a chat, with an optional line of text: a plain HTTP upload rather than the socket, which
+    carries small JSON commands. The ticket's rules apply (kinds checked from the bytes, sizes, count),
+    and a refusal names the limit. The message reaches both sides as any other (`ticket.message`)."""
+    _ticket, session = _chat_of(request, ticket_id)
+    uploaded = request.FILES.getlist("files")
+    if not uploaded:
+        return _refusal(_("Choose a file to send."), 400)
+    text = request.POST.get("text", "")[:10_000]
+    client_id = request.POST.get("client_id", "")[:64] or None
+    try:
+        if session.customer_id == request.user.pk:
+            message = actions.customer_says(
+                session, text, client_id=client_id, uploads=uploads_from(uploaded)
+            ).message
+        else:
+            message = actions.agent_says(
+                session, request.user, text, client_id=client_id, uploads=uploads_from(uploaded)
+            )
+    except TicketError as error:  # ChatError too: not this chat's agent, chat ended, too big, wrong kind
+        return _refusal(str(error), 400)
+    assert message is not None
+    return JsonResponse({"message_id": message.pk}, status=201)
 
 
 @chat_agent_required
@@ -314,6 +369,7 @@ def console(request: HttpRequest) -> HttpResponse:
             "offers": offers,
             "teams": list(account_queries.teams()),
             "strings": _page_strings(),
+            "upload_help": upload_help(),
         },
     )
 

@@ -33,7 +33,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def _upload_help() -> str:
+def upload_help() -> str:
     return str(
         _(
             "Screenshots, screen recordings, PDF or text files: up to %(files)d files, images up to"
@@ -69,7 +69,7 @@ class NewTicketForm(forms.Form):
         self.fields["category"].choices = [  # type: ignore[attr-defined]
             (slug, category.name) for slug, category in CATEGORIES.items()
         ]
-        self.fields["attachments"].help_text = _upload_help()
+        self.fields["attachments"].help_text = upload_help()
 
 
 class ReplyForm(forms.Form):
@@ -80,7 +80,7 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = _upload_help()
+        self.fields["attachments"].help_text = upload_help()
 
 
 class RatingForm(forms.Form):
@@ -113,7 +113,7 @@ class AgentReplyForm(forms.Form):
         self.fields["status"].choices = [("", _("(automatic)"))] + [  # type: ignore[attr-defined]
             (value, label) for value, label in Status.choices if value != Status.NEW
         ]
-        self.fields["attachments"].help_text = _upload_help()
+        self.fields["attachments"].help_text = upload_help()
 
 
 class TicketPropertiesForm(forms.Form):

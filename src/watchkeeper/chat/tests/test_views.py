@@ -202,3 +202,69 @@ def test_console_navigation_link_shows_on_other_console_pages(bob: User) -> None
 def test_team_lead_reaches_the_console() -> None:
     lead = enrol_totp(make_user(Role.TEAM_LEAD, display_name="Dana"))
     assert _client(lead).get(reverse("chatconsole:chats")).status_code == 200
+
+
+# ---------------------------------------------------------------- files in a chat
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _upload(
+    client: Client, session: ChatSession, *files: tuple[str, bytes], text: str = "", client_id: str = "f-1"
+) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("chat:upload", args=[session.ticket_id]),
+        {
+            "files": [SimpleUploadedFile(name, data) for name, data in files],
+            "text": text,
+            "client_id": client_id,
+        },
+    )
+
+
+def test_both_sides_send_files_and_read_them_in_the_chat(support: Team, bob: User) -> None:
+    customer = make_customer()
+    session = _active(bob, customer)
+    sent = _upload(_client(customer), session, ("screenshot.png", PNG), text="Here is the error")
+    assert sent.status_code == 201
+    assert (
+        _upload(_client(bob), session, ("steps.txt", b"1. open Wallet\n"), client_id="f-2").status_code == 201
+    )
+
+    rows = _messages(_client(customer), session).json()["messages"]
+    mine = next(m for m in rows if m["body"] == "Here is the error")
+    assert mine["side"] == "customer" and mine["client_id"] == "f-1"
+    [image] = mine["attachments"]
+    assert (image["name"], image["kind"], image["content_type"]) == ("screenshot.png", "image", "image/png")
+    assert _client(customer).get(image["url"]).status_code == 200
+    [text_file] = next(m for m in rows if m["side"] == "agent" and m["attachments"])["attachments"]
+    assert text_file["name"] == "steps.txt"
+    # The same upload again (the page resent it): stored once.
+    assert (
+        _upload(_client(customer), session, ("screenshot.png", PNG), text="Here is the error").status_code
+        == 201
+    )
+    assert session.ticket.messages.filter(client_id="f-1").count() == 1
+
+
+def test_a_refused_file_names_the_rule(support: Team, bob: User) -> None:
+    customer = make_customer()
+    session = _active(bob, customer)
+    refused = _upload(_client(customer), session, ("tool.exe", b"MZ\x90\x00" + b"\x00" * 60))
+    assert refused.status_code == 400
+    assert "PDF or plain-text" in refused.json()["error"]
+    nothing = _client(customer).post(reverse("chat:upload", args=[session.ticket_id]), {"text": "hi"})
+    assert nothing.status_code == 400 and nothing.json()["error"] == "Choose a file to send."
+
+
+def test_only_the_chats_people_may_send_files(support: Team, bob: User) -> None:
+    session = _active(bob, make_customer("Alice"))
+    assert _upload(_client(make_customer("Mallory")), session, ("a.png", PNG)).status_code == 404
+    other_agent = enrol_totp(make_agent(support, "Carol"))
+    refused = _upload(_client(other_agent), session, ("a.png", PNG))
+    assert refused.status_code == 400 and "Only the agent who holds this chat" in refused.json()["error"]
+    anonymous = _upload(Client(), session, ("a.png", PNG))
+    assert anonymous.status_code == 302
+    assert not session.ticket.messages.filter(attachments__isnull=False).exists()

@@ -146,7 +146,8 @@
         who.appendChild(element("span", "badge badge-note", strings.note));
       }
       item.appendChild(who);
-      item.appendChild(element("p", "chat-body", bodyText(message)));
+      if (message.body) item.appendChild(element("p", "chat-body", bodyText(message)));
+      if (message.attachments && message.attachments.length) item.appendChild(fileList(message.attachments));
       if (message.articles && message.articles.length) {
         var links = element("ul", "chat-articles");
         message.articles.forEach(function (article) {
@@ -162,6 +163,31 @@
         item.appendChild(links);
       }
       return item;
+    }
+
+    // Images inline (the server names the kind from the bytes), other files as links; every address is
+    // the ticket's own download view, which checks access again.
+    function fileList(files) {
+      var list = element("ul", "chat-files");
+      files.forEach(function (file) {
+        var entry = element("li");
+        var link = element("a");
+        link.href = file.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        if (file.kind === "image" && file.content_type !== "application/octet-stream") {
+          var image = element("img", "chat-image");
+          image.src = file.url;
+          image.alt = file.name;
+          image.loading = "lazy";
+          link.appendChild(image);
+        } else {
+          link.textContent = file.name + " (" + file.size + ")";
+        }
+        entry.appendChild(link);
+        list.appendChild(entry);
+      });
+      return list;
     }
 
     function voteButtons(articleId) {
@@ -251,6 +277,37 @@
   }
 
   // ------------------------------------------------------------------ the customer's page
+
+  // Files go over HTTP (chat/views.py chat_upload): the socket carries small JSON commands. The stored
+  // message then arrives as any other, through ticket.message.
+  function fileSender(form, uploadUrl, strings, ticketOf, showError) {
+    var input = form.querySelector("input[type=file]");
+    var status = form.querySelector(".chat-upload-status");
+    input.addEventListener("change", function () {
+      var chosen = Array.prototype.slice.call(input.files || []);
+      input.value = "";
+      if (!chosen.length) return;
+      var ticket = ticketOf();
+      if (!ticket) { showError(strings.attach_first); return; }
+      var data = new FormData();
+      chosen.forEach(function (file) { data.append("files", file); });
+      data.append("client_id", newId());
+      data.append("csrfmiddlewaretoken", form.querySelector("input[name=csrfmiddlewaretoken]").value);
+      showError("");
+      status.textContent = format(strings.uploading, { name: chosen.map(function (file) { return file.name; }).join(", ") });
+      status.hidden = false;
+      fetch(uploadUrl.replace(/0\/$/, ticket + "/"), {
+        method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+      }).catch(function () {
+        return { ok: false, answer: {} };
+      }).then(function (result) {
+        status.hidden = true;
+        if (!result.ok) showError(result.answer.error || strings.upload_failed);
+      });
+    });
+  }
 
   function customerChat(root) {
     var strings = JSON.parse(document.getElementById("chat-strings").textContent);
@@ -361,6 +418,7 @@
     });
 
     if (sessionId && ticketId) openChat(sessionId, ticketId);
+    fileSender(form, root.dataset.uploadUrl, strings, function () { return ticketId; }, showError);
 
     var stopTyping = typingSender(textarea, function (typing) {
       if (sessionId) socket.send({ type: "typing", session_id: sessionId, typing: typing });
@@ -640,6 +698,7 @@
         showError(message.message);
       } else if (message.type === "chat_snapshot") {
         if (message.state === "ended" || message.state === "left_message") removeChat(message.session_id);
+        else if (chats.has(message.session_id)) chats.get(message.session_id).thread.fetchNew();   // (re)subscribed
       } else if (message.type === "event") {
         var event = message.event;
         if (message.group === "agent." + me) {
@@ -657,7 +716,9 @@
         var target = null;
         chats.forEach(function (chat) { if ("ticket." + chat.ticket === message.group) target = chat; });
         if (!target) return;
-        if (event.type === "ticket.message") target.thread.fetchNew();
+        // ticket.updated with changed ["*"]: after a reconnect the server had lost count of what this
+        // socket missed, so read the conversation again from the last message shown.
+        if (event.type === "ticket.message" || event.type === "ticket.updated") target.thread.fetchNew();
         else if (event.type === "chat.typing" && event.side === "customer" && current === target) showTyping(event);
         else if (event.type === "chat.state" && (event.state === "ended" || (event.agent_id && String(event.agent_id) !== me))) {
           target.thread.fetchNew();
@@ -678,6 +739,7 @@
     });
     refreshEmpty();
     if (chats.size) openChat(chats.keys().next().value);
+    fileSender(form, root.dataset.uploadUrl, strings, function () { return current ? current.ticket : null; }, showError);
 
     var stopTyping = typingSender(textarea, function (typing) {
       if (current && !noteBox.checked) socket.send({ type: "typing", session_id: current.session, typing: typing });
