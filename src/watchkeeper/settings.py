@@ -138,6 +138,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, rate limits and real-time fan-out across processes -------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Real-time events' pub/sub channels start with this; by default "wk:rt:<database number>:", so installs
+# on different database numbers of one Redis server stay apart (pub/sub ignores the number).
+REALTIME_CHANNEL_PREFIX = os.environ.get("REALTIME_CHANNEL_PREFIX", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

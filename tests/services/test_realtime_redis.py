@@ -144,3 +144,39 @@ def test_a_socket_refused_without_session(server_process: int) -> None:
         return None
 
     assert asyncio.run(scenario()) == 4401
+
+
+def test_installs_on_different_redis_databases_do_not_hear_each_other(settings: Any) -> None:
+    """Pub/sub ignores the database number; the channel prefix carries it, so staging (db 1) never
+    receives production's (db 2) chat events, while a second process of the same install does."""
+    settings.REALTIME_CHANNEL_PREFIX = ""
+    host = settings.REDIS_URL.rsplit("/", 1)[0] if settings.REDIS_URL.count("/") > 2 else settings.REDIS_URL
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.texts: list[str] = []
+
+        def push(self, text: str) -> None:
+            self.texts.append(text)
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        production = RedisBroker(f"{host}/2")
+        same_install = RedisBroker(f"{host}/2")
+        staging = RedisBroker(f"{host}/1")
+        assert (production.prefix, staging.prefix) == ("wk:rt:2:", "wk:rt:1:")
+        heard, overheard = Inbox(), Inbox()
+        await same_install.join("ticket.7", heard)
+        await staging.join("ticket.7", overheard)
+        production.send("ticket.7", '{"type": "event"}')
+        deadline = time.monotonic() + 5
+        while not heard.texts and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # time enough for a stray delivery to arrive too
+        for broker in (same_install, staging):
+            if broker.listener is not None:
+                broker.listener.cancel()
+        return heard.texts, overheard.texts
+
+    heard, overheard = asyncio.run(scenario())
+    assert heard == ['{"type": "event"}']
+    assert overheard == []

@@ -26,7 +26,19 @@ from watchkeeper.realtime.events import Event
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_PREFIX = "wk:rt:"
+
+
+def channel_prefix(url: str) -> str:
+    """The pub/sub channels' prefix. Redis pub/sub ignores the database number, so installs that share a
+    Redis server on different databases (staging and production) would hear each other's events —
+    message ids, typing names, chat offers — unless the number is in the channel name.
+    REALTIME_CHANNEL_PREFIX overrides it (installs on the same database number)."""
+    if settings.REALTIME_CHANNEL_PREFIX:
+        return settings.REALTIME_CHANNEL_PREFIX
+    import redis.connection
+
+    database = redis.connection.parse_url(url).get("db", 0)
+    return f"wk:rt:{database}:"
 
 
 class Subscriber(Protocol):
@@ -90,6 +102,7 @@ class RedisBroker(MemoryBroker):
         import redis
 
         self.url = url
+        self.prefix = channel_prefix(url)
         self.origin = uuid.uuid4().hex
         self.publisher = redis.Redis.from_url(url, socket_timeout=5, health_check_interval=30)
         self.pubsub: Any = None
@@ -114,14 +127,14 @@ class RedisBroker(MemoryBroker):
         except TimeoutError:
             logger.warning("Redis subscription not ready; group %s relies on resync by event id", group)
             return
-        channel = CHANNEL_PREFIX + group
+        channel = self.prefix + group
         if channel not in self.listened and self.pubsub is not None:
             await self.pubsub.subscribe(channel)
 
     async def leave(self, group: str, subscriber: Subscriber) -> None:
         await super().leave(group, subscriber)
         if group not in self.groups and self.pubsub is not None:
-            await self.pubsub.unsubscribe(CHANNEL_PREFIX + group)
+            await self.pubsub.unsubscribe(self.prefix + group)
 
     async def listen(self) -> None:
         import redis.asyncio as aioredis
@@ -131,8 +144,9 @@ class RedisBroker(MemoryBroker):
                 client = aioredis.Redis.from_url(self.url, health_check_interval=30)
                 self.pubsub = client.pubsub(ignore_subscribe_messages=True)
                 # Subscribe to every group that has local sockets, including after a reconnect. A pub/sub
-                # connection must hold one subscription before it can be read: "wk:rt" is that placeholder.
-                channels = [CHANNEL_PREFIX + group for group in self.groups] or ["wk:rt"]
+                # connection must hold one subscription before it can be read: the bare prefix is that
+                # placeholder.
+                channels = [self.prefix + group for group in self.groups] or [self.prefix]
                 await self.pubsub.subscribe(*channels)
                 self.listened = set(channels)
                 if self.ready is not None:
@@ -145,7 +159,7 @@ class RedisBroker(MemoryBroker):
                     if envelope["o"] == self.origin:
                         continue  # already delivered locally when it was sent
                     channel = message["channel"].decode()
-                    self.deliver_local(channel.removeprefix(CHANNEL_PREFIX), envelope["t"])
+                    self.deliver_local(channel.removeprefix(self.prefix), envelope["t"])
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -159,7 +173,7 @@ class RedisBroker(MemoryBroker):
         self.call_in_loop(group, text, skip)
         envelope = json.dumps({"o": self.origin, "t": text})
         try:
-            self.publisher.publish(CHANNEL_PREFIX + group, envelope)
+            self.publisher.publish(self.prefix + group, envelope)
         except Exception:
             # Clients resync missed events by id on reconnect; a publish failure must not fail the action.
             logger.exception("Could not publish to Redis group %s", group)
