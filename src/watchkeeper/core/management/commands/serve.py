@@ -48,6 +48,10 @@ class Command(BaseCommand):
             lifespan="off",
             proxy_headers=True,
             log_config=None,
+            # No permessage-deflate: a chat or notification frame is ~200 bytes of JSON, and the
+            # compressor's state is kept per socket: 78 -> 37 KB of memory per idle socket without it
+            # (benchmarks/idle_sockets.py), and no deflate pass over every frame sent.
+            ws_per_message_deflate=False,
             ws_ping_interval=20,
             ws_ping_timeout=20,
         )
