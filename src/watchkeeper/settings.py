@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "watchkeeper.core",
     "watchkeeper.realtime",
     "watchkeeper.accounts",
+    "watchkeeper.exchange",
     "watchkeeper.mail",
     "watchkeeper.search",
     "watchkeeper.helpcenter",
@@ -389,6 +390,24 @@ CHAT_WIDGET_ORIGINS = [origin.rstrip("/") for origin in env_list("CHAT_WIDGET_OR
 # Visitors who are neither signed in nor vouched for by a token may chat, giving an email address for
 # the answer and the transcript. Off by default: such a chat proves nothing about who is writing.
 CHAT_ALLOW_GUESTS = env_bool("CHAT_ALLOW_GUESTS", False)
+
+# --- The exchange's back office (docs/exchange-adapter.md) ---------------------------------------------
+# Where Watchkeeper reads customers' accounts, deposits and withdrawals. Unset, a demo ledger in the
+# database stands in for it (`make run`).
+WATCHKEEPER_EXCHANGE_URL = os.environ.get("WATCHKEEPER_EXCHANGE_URL", "").rstrip("/")
+# Every request is signed with HMAC-SHA256 under this key pair; the exchange issues both.
+EXCHANGE_API_KEY = os.environ.get("EXCHANGE_API_KEY", "")
+EXCHANGE_API_SECRET = os.environ.get("EXCHANGE_API_SECRET", "")
+# Pages wait for the exchange at most this long: a ticket page must not hang on a slow back office.
+EXCHANGE_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("EXCHANGE_CONNECT_TIMEOUT_SECONDS", "2"))
+EXCHANGE_READ_TIMEOUT_SECONDS = float(os.environ.get("EXCHANGE_READ_TIMEOUT_SECONDS", "5"))
+# Reads (never writes) are retried this many times after a refused connection or a 502/503/504.
+EXCHANGE_RETRIES = int(os.environ.get("EXCHANGE_RETRIES", "2"))
+# After this many failed calls in a row, calls fail at once for EXCHANGE_CIRCUIT_SECONDS, then one is tried.
+EXCHANGE_CIRCUIT_FAILURES = int(os.environ.get("EXCHANGE_CIRCUIT_FAILURES", "5"))
+EXCHANGE_CIRCUIT_SECONDS = float(os.environ.get("EXCHANGE_CIRCUIT_SECONDS", "30"))
+# Ticket pages reuse what the exchange said for this long, so opening a ticket twice costs one call.
+EXCHANGE_CACHE_SECONDS = int(os.environ.get("EXCHANGE_CACHE_SECONDS", "20"))
 
 # --- Outgoing webhooks --------------------------------------------------------------------------------
 # Off by default: a webhook URL must not reach the server itself or the private network (SSRF). Turn on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from watchkeeper.accounts.models import (
     GUEST_EMAIL_DOMAIN,
     AgentProfile,
     ApiToken,
+    CustomerProfile,
     Team,
     User,
 )
@@ -139,6 +141,25 @@ def team_ids_query(user: Any) -> QuerySet[Any]:
 
 def teams() -> QuerySet[Team]:
     return Team.objects.order_by("name")
+
+
+def exchange_account_id_of(user: Any) -> str:
+    """The customer's account id at the exchange, "" when they have none (or are not a customer)."""
+    if not user.is_authenticated:
+        return ""
+    return (
+        CustomerProfile.objects.filter(user_id=user.pk).values_list("exchange_account_id", flat=True).first()
+        or ""
+    )
+
+
+def exchange_account_ids(emails: Iterable[str]) -> dict[str, str]:
+    """Exchange account ids by the email address of their customer, for those who have one."""
+    return dict(
+        CustomerProfile.objects.filter(user__email__in=list(emails))
+        .exclude(exchange_account_id="")
+        .values_list("user__email", "exchange_account_id")
+    )
 
 
 def api_token_for_key(key: str) -> ApiToken | None:

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from watchkeeper.accounts import queries as account_queries
 from watchkeeper.answers.queries import match_question
 from watchkeeper.core.views import render_console
+from watchkeeper.exchange import queries as exchange_queries
 from watchkeeper.tickets import actions, queries
 from watchkeeper.tickets.actions import NewTicket, TicketError
 from watchkeeper.tickets.categories import CATEGORIES, labelled_details
@@ -53,6 +54,9 @@ from watchkeeper.tickets.models import (
 from watchkeeper.tickets.queries import InboxFilters
 
 PAGE_SIZE = 20
+# Tickets about a deposit or a withdrawal show the customer their recent ones, with the state each is in:
+# "where is my deposit" is often answered before anyone replies. The slugs are the transfers' directions.
+TRANSFER_CATEGORIES = ("deposit", "withdrawal")
 _SLUG = re.compile(r"[-\w]{1,200}")
 # Types a browser may show inline from our origin: every one of them is recognised by its bytes.
 _INLINE_TYPES = frozenset(
@@ -143,7 +147,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     else:
         form = NewTicketForm(initial={"category": request.GET.get("category", "other")})
     chosen = request.POST.get("category", "")
-    detail_sections = [
+    detail_sections: list[dict[str, Any]] = [
         {
             "category": category,
             "fields": [
@@ -159,6 +163,16 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         for category in CATEGORIES.values()
         if category.fields
     ]
+    uid = account_queries.exchange_account_id_of(request.user)
+    if uid:
+        exchange = exchange_queries.account_snapshot(uid)
+        titles = {"deposit": _("Your recent deposits"), "withdrawal": _("Your recent withdrawals")}
+        for section in detail_sections:
+            slug = section["category"].slug
+            if slug in TRANSFER_CATEGORIES:
+                section["exchange"] = exchange
+                section["transfers_title"] = titles[slug]
+                section["transfers"] = [t for t in exchange.transfers if t.direction == slug]
     return render(
         request,
         "tickets/new.html",
@@ -208,6 +222,18 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "can_reopen": ticket.status == Status.SOLVED,
         "reopen_days": actions.reopen_window().days,
     }
+    profile = getattr(ticket.requester, "customer_profile", None)
+    # Only ever the account of the person looking: the page is theirs, and so is the ticket.
+    if (
+        profile is not None
+        and profile.exchange_account_id
+        and ticket.requester_id == request.user.pk
+        and ticket.category in TRANSFER_CATEGORIES
+    ):
+        context["exchange"] = exchange_queries.account_snapshot(
+            profile.exchange_account_id, coins=[str(ticket.fields.get("coin", ""))]
+        )
+        context["highlight_txid"] = str(ticket.fields.get("txid", "")).lower()
     return render(request, "tickets/detail.html", context)
 
 
@@ -559,6 +585,13 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 messages.success(request, _("Ticket updated."))
                 return redirect("inbox:ticket", ticket_id=ticket.pk)
     profile = getattr(ticket.requester, "customer_profile", None)
+    exchange = (
+        exchange_queries.account_snapshot(
+            profile.exchange_account_id, coins=[str(ticket.fields.get("coin", ""))]
+        )
+        if profile is not None and profile.exchange_account_id
+        else None
+    )
     return render_console(
         request,
         "tickets/agent_ticket.html",
@@ -588,6 +621,8 @@ def agent_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "properties_form": properties_form,
             "history": queries.customer_history(request.user, ticket),
             "profile": profile,
+            "exchange": exchange,
+            "highlight_txid": str(ticket.fields.get("txid", "")).lower(),
             "rating": getattr(ticket, "rating", None),
             "links": [
                 {"pk": link.pk, "label": queries.LINK_LABELS[name], "other": other}
