@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "watchkeeper.realtime",
     "watchkeeper.accounts",
     "watchkeeper.exchange",
+    "watchkeeper.security",
     "watchkeeper.mail",
     "watchkeeper.search",
     "watchkeeper.helpcenter",
