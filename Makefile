@@ -26,10 +26,11 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # A local key is generated once into var/ so sessions survive restarts; production sets SECRET_KEY itself.
+# `demo` gets it too: the audit-log entries it writes are signed with a key derived from it.
 run: install
 	@mkdir -p var && umask 077 && [ -s var/secret_key ] || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
 	$(BIN)/watchkeeper migrate --no-input
-	$(BIN)/watchkeeper demo
+	SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/watchkeeper demo
 	SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/watchkeeper serve --host $(HOST) --port $(PORT)
 
 test: install-dev

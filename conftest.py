@@ -35,7 +35,43 @@ def immediate_tasks_and_clean_cache(settings: Any) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test starts in English. LocaleMiddleware activates a request's language in the thread and
+    leaves it there, so a test that asked for /de/… made the next test on that worker run in German."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def test_output() -> Path:
     TEST_OUTPUT.mkdir(exist_ok=True)
     return TEST_OUTPUT
+
+
+@pytest.fixture(autouse=True)
+def audit_log_emptied_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A transactional test ends with Django's flush, which on SQLite deletes every table's rows, and the
+    audit log's append-only trigger refuses that. Its entries are removed first, the one way the trigger
+    allows: with the chain head's `purging` flag set, as the retention purge does."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    ) or any(name in request.fixturenames for name in ("transactional_db", "live_server"))
+    if not transactional:
+        yield
+        return
+    # Requested here so that this fixture's teardown runs before the database fixture's flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import transaction
+
+    from watchkeeper.core.models import AuditChainHead, AuditEntry
+
+    with transaction.atomic():
+        AuditChainHead.objects.update_or_create(pk=AuditChainHead.SINGLETON, defaults={"purging": True})
+        AuditEntry.objects.all().delete()
+        AuditChainHead.objects.all().delete()

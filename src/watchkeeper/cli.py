@@ -8,6 +8,7 @@ watchkeeper poll-mail [--once]   fetch support email from the IMAP_MAILBOXES mai
 watchkeeper demo       load demo data (idempotent)
 watchkeeper migrate    create or update the database
 watchkeeper createadmin --email you@example.com
+watchkeeper audit-verify [--json]   check the audit log's hash chain (exit status 1 if broken)
 watchkeeper redact [--json]   remove pasted secrets from each line of standard input
 watchkeeper help       every other Django command
 """

@@ -416,6 +416,16 @@ EXCHANGE_CACHE_SECONDS = int(os.environ.get("EXCHANGE_CACHE_SECONDS", "20"))
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
+# --- Audit log ---------------------------------------------------------------------------------------
+# Entries are chained with an HMAC (core.audit) so that someone with only database access cannot alter
+# one and rebuild the chain. The key is AUDIT_KEY, or else derived from SECRET_KEY; either must be the
+# same in every process, `watchkeeper audit-verify` included. A replaced key goes into the fallbacks
+# (AUDIT_KEY_FALLBACKS, or SECRET_KEY_FALLBACKS) for as long as entries made with it are kept.
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+AUDIT_KEY_FALLBACKS = env_list("AUDIT_KEY_FALLBACKS", "")
+# Entries older than this are removed daily (five years by default); 0 keeps them for ever.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1826"))
+
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

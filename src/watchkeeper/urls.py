@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("console/tickets/", include("watchkeeper.tickets.console_urls")),
     path("console/mail/held/", include("watchkeeper.mail.console_urls")),
     path("console/webhooks/", include("watchkeeper.webhooks.console_urls")),
+    path("console/audit/", include("watchkeeper.core.console_urls")),
     path("account/", include("watchkeeper.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

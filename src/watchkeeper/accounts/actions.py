@@ -10,7 +10,10 @@ from allauth.account.models import EmailAddress
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +32,7 @@ from watchkeeper.accounts.models import (
 )
 from watchkeeper.accounts.queries import is_staff_member
 from watchkeeper.accounts.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
+from watchkeeper.core.actions import record_audit
 from watchkeeper.realtime.broker import publish
 from watchkeeper.realtime.events import PresenceChanged
 
@@ -65,8 +69,46 @@ def sync_role_groups_after_migrate(app_config: AppConfig, **kwargs: Any) -> None
     sync_role_groups()
 
 
-def assign_role(user: User, role: Role) -> None:
-    """Give `user` exactly one role; staff roles get an agent profile, admins the Django admin."""
+# Audit-log actions of this app; their labels are registered in AccountsConfig.ready().
+AUDIT_LOGGED_IN = "accounts.logged_in"
+AUDIT_LOGGED_OUT = "accounts.logged_out"
+AUDIT_LOGIN_FAILED = "accounts.login_failed"
+AUDIT_ROLE_CHANGED = "accounts.role_changed"
+AUDIT_API_TOKEN_CREATED = "accounts.api_token_created"
+AUDIT_API_TOKEN_REVOKED = "accounts.api_token_revoked"
+AUDIT_SECOND_FACTOR_ADDED = "accounts.second_factor_added"
+AUDIT_SECOND_FACTOR_REMOVED = "accounts.second_factor_removed"
+AUDIT_SECOND_FACTOR_RESET = "accounts.second_factor_reset"
+
+
+def role_names(user: User) -> list[str]:
+    """The roles `user` holds as the audit log records them, "superuser" included."""
+    names = sorted(user.groups.filter(name__in=[r.value for r in Role]).values_list("name", flat=True))
+    return [*names, "superuser"] if user.is_superuser else names
+
+
+def record_role_change(
+    user: User, before: list[str], *, actor: Any = None, request: HttpRequest | None = None
+) -> None:
+    """Audit-log the change of `user`'s roles since `before` (role_names), if there was one. A new
+    account becoming a customer grants nothing and is left out: sign-ups and chat guests would bury
+    the changes that matter."""
+    after = role_names(user)
+    if after == before or (not before and after == [Role.CUSTOMER.value]):
+        return
+    record_audit(
+        AUDIT_ROLE_CHANGED,
+        actor=actor,
+        target=user,
+        details={"email": user.email, "before": before, "after": after},
+        request=request,
+    )
+
+
+def assign_role(user: User, role: Role, *, actor: Any = None) -> None:
+    """Give `user` exactly one role; staff roles get an agent profile, admins the Django admin.
+    `actor` is who made the change, for the audit log (None: the system or an operator's command)."""
+    before = role_names(user)
     role_groups = Group.objects.filter(name__in=[r.value for r in Role])
     user.groups.remove(*role_groups)
     user.groups.add(Group.objects.get(name=role.value))
@@ -79,6 +121,7 @@ def assign_role(user: User, role: Role) -> None:
     user.__dict__.pop("_watchkeeper_roles", None)
     for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
         user.__dict__.pop(cache, None)
+    record_role_change(user, before, actor=actor)
 
 
 def register_customer(user: User, language: str) -> None:
@@ -224,7 +267,9 @@ class ApiTokenError(ValueError):
     pass
 
 
-def create_api_token(user: User, name: str, *, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+def create_api_token(
+    user: User, name: str, *, expires_in_days: int | None = None, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
     """A new key for `user`; returns the stored record and the key, which is never stored or shown again."""
     name = " ".join(name.split())[:100]
     if not name:
@@ -232,20 +277,27 @@ def create_api_token(user: User, name: str, *, expires_in_days: int | None = Non
     if user.api_tokens.filter(revoked_at__isnull=True).count() >= MAX_API_TOKENS_PER_USER:
         raise ApiTokenError("limit")
     key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        name=name,
-        prefix=key[: len(API_TOKEN_PREFIX) + 6],
-        key_hash=ApiToken.hash_key(key),
-        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=key[: len(API_TOKEN_PREFIX) + 6],
+            key_hash=ApiToken.hash_key(key),
+            expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+        # The prefix is what the owner sees in their list of keys; the key itself is never logged.
+        details = {"name": name, "prefix": token.prefix, "expires_in_days": expires_in_days}
+        record_audit(AUDIT_API_TOKEN_CREATED, actor=user, target=token, details=details, request=request)
     return token, key
 
 
-def revoke_api_token(token: ApiToken) -> None:
+def revoke_api_token(token: ApiToken, *, actor: Any = None, request: HttpRequest | None = None) -> None:
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            details = {"name": token.name, "prefix": token.prefix, "owner": token.user.email}
+            record_audit(AUDIT_API_TOKEN_REVOKED, actor=actor, target=token, details=details, request=request)
 
 
 def record_api_token_use(token: ApiToken, now: datetime | None = None) -> None:
@@ -253,6 +305,71 @@ def record_api_token_use(token: ApiToken, now: datetime | None = None) -> None:
     if token.last_used_at is None or moment - token.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
         token.last_used_at = moment
+
+
+def audit_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    """Receiver of Django's user_logged_in (every way of signing in ends there)."""
+    record_audit(AUDIT_LOGGED_IN, actor=user, target=user, request=request)
+
+
+def audit_logged_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        record_audit(AUDIT_LOGGED_OUT, actor=user, target=user, request=request)
+
+
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Receiver of Django's user_login_failed. Only the address typed is kept, and only if it is an
+    address: people type their password into the wrong field, and the password must not reach the log."""
+    typed = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+    try:
+        validate_email(typed)
+    except ValidationError:
+        typed = ""
+    account = User.objects.filter(email__iexact=typed).first() if typed else None
+    record_audit(
+        AUDIT_LOGIN_FAILED,
+        actor=None,
+        target=account,
+        details={"email": typed, "reason": "password"},
+        request=request,
+    )
+
+
+def audit_second_factor_failed(
+    sender: Any, request: HttpRequest | None, user: User, authenticator: Any, **kwargs: Any
+) -> None:
+    """Receiver of allauth's mfa authentication_failed: the password was right, the code was not."""
+    record_audit(
+        AUDIT_LOGIN_FAILED,
+        actor=None,
+        target=user,
+        details={"email": user.email, "reason": "second_factor", "type": authenticator.type},
+        request=request,
+    )
+
+
+def audit_second_factor_added(
+    sender: Any, request: HttpRequest | None, user: User, authenticator: Any, **kwargs: Any
+) -> None:
+    """Receivers of allauth's mfa authenticator_added, _removed and _reset (new recovery codes)."""
+    details = {"type": authenticator.type}
+    record_audit(AUDIT_SECOND_FACTOR_ADDED, actor=user, target=user, details=details, request=request)
+
+
+def audit_second_factor_removed(
+    sender: Any, request: HttpRequest | None, user: User, authenticator: Any, **kwargs: Any
+) -> None:
+    details = {"type": authenticator.type}
+    record_audit(AUDIT_SECOND_FACTOR_REMOVED, actor=user, target=user, details=details, request=request)
+
+
+def audit_second_factor_reset(
+    sender: Any, request: HttpRequest | None, user: User, authenticator: Any, **kwargs: Any
+) -> None:
+    details = {"type": authenticator.type}
+    record_audit(AUDIT_SECOND_FACTOR_RESET, actor=user, target=user, details=details, request=request)
 
 
 def record_agent_seen(user: Any) -> None:

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from watchkeeper.accounts import actions
 from watchkeeper.accounts.models import AgentProfile, CustomerProfile, Language, Skill, Team, User
 
 
@@ -23,6 +28,16 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm[User], change: bool) -> None:
+        # Roles are groups and the superuser flag; both change here, the groups only in save_related.
+        form.roles_before = actions.role_names(User.objects.get(pk=obj.pk)) if change else []  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: ModelForm[User], formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        actions.record_role_change(user, form.roles_before, actor=request.user, request=request)  # type: ignore[attr-defined]
 
 
 @admin.register(Team)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from watchkeeper.accounts.queries import has_second_factor, is_staff_member
 
 # URL namespaces that handle customers' money and data: staff reach them only with a second factor.
-PROTECTED_NAMESPACES = {"admin", "chatconsole", "console", "editor", "inbox", "mail", "webhooks"}
+PROTECTED_NAMESPACES = {"admin", "audit", "chatconsole", "console", "editor", "inbox", "mail", "webhooks"}
 
 
 class StaffSecondFactorMiddleware:

@@ -59,6 +59,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 request.user,  # type: ignore[arg-type]
                 form.cleaned_data["name"],
                 expires_in_days=form.cleaned_data["expires_in_days"] or None,
+                request=request,
             )
         except actions.ApiTokenError:
             messages.error(
@@ -89,7 +90,7 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
     token = api_tokens_of(request.user).filter(pk=token_id).first()
     if token is None:
         raise Http404
-    actions.revoke_api_token(token)
+    actions.revoke_api_token(token, actor=request.user, request=request)
     messages.success(request, _("The key “%(name)s” is revoked.") % {"name": token.name})
     return redirect("api_tokens")
 

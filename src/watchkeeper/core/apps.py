@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -12,4 +13,13 @@ class CoreConfig(AppConfig):
         # Periodic jobs are declared next to their tasks; importing the modules registers them.
         from django.utils.module_loading import autodiscover_modules
 
+        from watchkeeper.core import audit
+        from watchkeeper.core.registry import NavItem, registry
+
         autodiscover_modules("tasks")
+        registry.add_audit_action(audit.EXPORTED, _("Audit log exported"))
+        registry.add_audit_action(audit.PURGED, _("Old audit entries removed"))
+        registry.add_audit_action(audit.VERIFICATION_STARTED, _("Audit chain check started"))
+        registry.add_console_nav(
+            NavItem(_("Audit log"), "audit:log", order=95, permission=audit.VIEW_PERMISSION)
+        )

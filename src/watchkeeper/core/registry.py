@@ -29,15 +29,32 @@ class NavItem:
     permission: str | None = None  # the user must have this permission to see the item
 
 
+@dataclass(frozen=True)
+class AuditAction:
+    """A kind of audit-log entry ("accounts.logged_in"): apps register their own, so the core knows none."""
+
+    code: str
+    label: str | Promise
+
+
 @dataclass
 class Registry:
     periodic_jobs: dict[str, PeriodicJob] = field(default_factory=dict)
+    audit_actions: dict[str, AuditAction] = field(default_factory=dict)
     console_nav: list[NavItem] = field(default_factory=list)
     # name -> loader that creates that app's demo data idempotently and returns lines for the operator
     demo_loaders: dict[str, Callable[[], list[str]]] = field(default_factory=dict)
 
     def add_periodic_job(self, job: PeriodicJob) -> None:
         self.periodic_jobs[job.name] = job
+
+    def add_audit_action(self, code: str, label: str | Promise) -> None:
+        self.audit_actions[code] = AuditAction(code, label)
+
+    def audit_action_label(self, code: str) -> str | Promise:
+        """The action's label; an entry left by an app that is no longer installed shows its code."""
+        action = self.audit_actions.get(code)
+        return action.label if action else code
 
     def add_demo_loader(self, name: str, loader: Callable[[], list[str]]) -> None:
         self.demo_loaders[name] = loader
