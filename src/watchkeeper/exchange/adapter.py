@@ -22,10 +22,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("exchange account status", "Active")
     FROZEN = "frozen", _("Frozen")
     # Limited by the exchange itself (compliance, a court order): support cannot lift it.
     RESTRICTED = "restricted", _("Restricted")
@@ -42,7 +43,7 @@ class TransferState(models.TextChoices):
     PROCESSING = "processing", _("Processing")
     SENT = "sent", _("Sent")
     COMPLETED = "completed", _("Completed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("deposit or withdrawal state", "Failed")
 
 
 @dataclass(frozen=True)
