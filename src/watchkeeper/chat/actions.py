@@ -14,6 +14,7 @@ its team, so an offer never stands long past CHAT_OFFER_SECONDS while anything h
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -235,15 +236,16 @@ def customer_says(
     nothing else, so a client may resend whatever it saw no acknowledgement for.
     """
     moment = _now(now)
-    if client_id:
-        existing = session.ticket.messages.filter(client_id=client_id).first()
-        if existing is not None:
-            return ChatTurn(session=session, message=existing, duplicate=True)
     if session.state == State.ENDED:
-        raise ChatError(_("This chat has ended. Start a new chat to ask something else."))
+        existing = ticket_queries.client_message(session.ticket_id, client_id) if client_id else None
+        if existing is None:
+            raise ChatError(_("This chat has ended. Start a new chat to ask something else."))
+        return ChatTurn(session=session, message=existing, duplicate=True)
     turn = ChatTurn(session=session)
-    with transaction.atomic():
-        turn.message = ticket_actions.add_message(
+    # Only the bot's part must be stored together with the message (add_message is atomic by itself):
+    # no savepoint for the other messages, the chat's hot path.
+    with transaction.atomic() if session.state == State.BOT else contextlib.nullcontext():
+        turn.message, turn.duplicate = ticket_actions.add_message_once(
             session.ticket,
             session.customer,
             text,
@@ -254,6 +256,8 @@ def customer_says(
             notify_by_email=session.state == State.LEFT_MESSAGE,
             now=moment,
         )
+        if turn.duplicate:
+            return turn
         if session.state == State.BOT and not session.language_fixed and text.strip():
             session.language = analysis.detect_language(text, default=session.language)
             session.save(update_fields=["language"])

@@ -412,8 +412,13 @@ class ChatConsumer(RealtimeConsumer):
         user = self.user
 
         def run() -> int:
-            session = _session(access)
+            session = queries.session_for_message(access.session_id)
+            if session is None:
+                raise ChatError(_("This chat no longer exists."))
             if access.side == "customer":
+                # The socket's user is this chat's customer (decided once per socket) and has its
+                # permissions cached; the chat's own copy would read them again for every message.
+                session.customer = user
                 turn = actions.customer_says(session, command.text, client_id=command.client_id)
                 assert turn.message is not None  # a message, not a button
                 return turn.message.pk

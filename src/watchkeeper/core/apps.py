@@ -11,11 +11,14 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Periodic jobs are declared next to their tasks; importing the modules registers them.
+        from django.core import checks
         from django.utils.module_loading import autodiscover_modules
 
         from watchkeeper.core import audit
+        from watchkeeper.core.checks import sqlite_returns_rows
         from watchkeeper.core.registry import NavItem, registry
 
+        checks.register(sqlite_returns_rows)
         autodiscover_modules("tasks")
         registry.add_audit_action(audit.EXPORTED, _("Audit log exported"))
         registry.add_audit_action(audit.PURGED, _("Old audit entries removed"))

@@ -15,7 +15,7 @@ import logging
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -25,7 +25,6 @@ from django.db import transaction
 from watchkeeper.realtime.events import Event
 
 logger = logging.getLogger(__name__)
-
 
 
 def channel_prefix(url: str) -> str:
@@ -72,7 +71,12 @@ class MemoryBroker:
             if subscriber is not skip:
                 subscriber.push(text)
 
-    def call_in_loop(self, group: str, text: str, skip: Subscriber | None = None) -> None:
+    def deliver_all_local(self, messages: Sequence[tuple[str, str]]) -> None:
+        for group, text in messages:
+            self.deliver_local(group, text)
+
+    def in_loop(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run `callback(*args)` on the event loop of this process's sockets, now if this is it."""
         loop = self.loop
         if loop is None or loop.is_closed():
             return  # no socket has ever joined in this process: nobody to deliver to
@@ -81,15 +85,25 @@ class MemoryBroker:
         except RuntimeError:
             running = None
         if running is loop:
-            self.deliver_local(group, text, skip)
+            callback(*args)
         else:
-            loop.call_soon_threadsafe(self.deliver_local, group, text, skip)
+            loop.call_soon_threadsafe(callback, *args)
+
+    def call_in_loop(self, group: str, text: str, skip: Subscriber | None = None) -> None:
+        self.in_loop(self.deliver_local, group, text, skip)
 
     def send(self, group: str, text: str, skip: Subscriber | None = None) -> None:
         """Thread-safe: callable from request threads, tasks and the event loop alike. `skip` is a local
         socket that must not receive it: the sender of an ephemeral event (typing) that is only for the
         others."""
         self.call_in_loop(group, text, skip)
+
+    def send_all(self, messages: Sequence[tuple[str, str]]) -> None:
+        """send() of several (group, text), in order, with one hand-over to the event loop for all. The
+        chat writer sends each batch's events so: a hand-over per event woke the loop's thread for each
+        while the writer still held the GIL (benchmarks/chat_load.py)."""
+        if messages:
+            self.in_loop(self.deliver_all_local, messages)
 
 
 class RedisBroker(MemoryBroker):
@@ -178,6 +192,19 @@ class RedisBroker(MemoryBroker):
             # Clients resync missed events by id on reconnect; a publish failure must not fail the action.
             logger.exception("Could not publish to Redis group %s", group)
 
+    def send_all(self, messages: Sequence[tuple[str, str]]) -> None:
+        super().send_all(messages)
+        if not messages:
+            return
+        try:
+            # One round trip for the batch, in order (a pipeline without MULTI).
+            pipeline = self.publisher.pipeline(transaction=False)
+            for group, text in messages:
+                pipeline.publish(self.prefix + group, json.dumps({"o": self.origin, "t": text}))
+            pipeline.execute()
+        except Exception:
+            logger.exception("Could not publish %d events to Redis", len(messages))
+
 
 _broker: MemoryBroker | None = None
 _broker_lock = threading.Lock()
@@ -196,21 +223,25 @@ def encode(group: str, event: Event) -> str:
     return json.dumps({"type": "event", "group": group, "event": event.model_dump(mode="json")})
 
 
-# Per thread: the lists that `recording()` callers collect published events in.
+# Per thread: the list that the innermost `recording()` collects published events in, and whether
+# publish() still sends them itself.
 _recorders = threading.local()
 
 
 @contextmanager
-def recording() -> Iterator[list[tuple[str, Event, str]]]:
+def recording(*, send: bool = True) -> Iterator[list[tuple[str, Event, str]]]:
     """Collect (group, event, encoded text) of every event publish() queues in this thread meanwhile.
 
     The chat writer runs many actions in one transaction and needs, per action, the id of the message
     event it acknowledges and the events of a chat the socket joins only after the commit. Reading
     them back from the database would cost queries on the hot path; publish() has them in hand.
+
+    With `send=False` publish() only collects: the caller sends what it collected once its
+    transaction committed (with `send_all()`), leaving out what a rolled-back savepoint published.
     """
     collected: list[tuple[str, Event, str]] = []
     outer = getattr(_recorders, "current", None)
-    _recorders.current = collected
+    _recorders.current = (collected, send)
     try:
         yield collected
     finally:
@@ -224,7 +255,10 @@ def publish(group: str, event: Event) -> None:
     readable (and never one whose transaction rolled back).
     """
     text = encode(group, event)
-    collected = getattr(_recorders, "current", None)
-    if collected is not None:
+    recorder = getattr(_recorders, "current", None)
+    if recorder is not None:
+        collected, send = recorder
         collected.append((group, event, text))
+        if not send:
+            return
     transaction.on_commit(lambda: get_broker().send(group, text), robust=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from watchkeeper.accounts import queries as account_queries
 from watchkeeper.accounts.queries import team_ids_of, team_ids_query
+from watchkeeper.core.compiled import CompiledQuery
 from watchkeeper.tickets.calendar import BusinessCalendar
 from watchkeeper.tickets.events import TicketActivity, TicketUpdated
 from watchkeeper.tickets.models import (
@@ -43,6 +44,20 @@ VIEW_ALL_PERMISSION = "tickets.view_all_tickets"
 
 def is_ticket_staff(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(WORK_PERMISSION))
+
+
+# Compiled once (core.compiled): the chat writer runs this for every chat message.
+_CLIENT_MESSAGE = CompiledQuery(
+    Message,
+    lambda ticket_id, client_id: Message.objects.filter(ticket_id=ticket_id, client_id=client_id).order_by(),
+    int,
+    str,
+)
+
+
+def client_message(ticket_id: int, client_id: str) -> Message | None:
+    """The ticket's message that a client sent with `client_id`, if it is stored (1 query)."""
+    return _CLIENT_MESSAGE.first(ticket_id, client_id)
 
 
 def _agent_team_ids(user: Any) -> list[int]:
